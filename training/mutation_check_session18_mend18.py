@@ -14,6 +14,7 @@ M = [
  ("M4", "geolocator/core/wording.py", "    if LEVEL_WEAK in levels:", "    if False:", "tests/test_weak_match_status.py"),
  # M5 (session 36): equivalent now: _holds_checks_of is False for an empty store file too (any() of nothing),
  # so `any(kept.values())` only spares computing the tiles' keys when nothing was kept (no result changes)
+ # (re-pointed in session 37 at resume37's guard, which names the three pair tables: still equivalent)
  ("M5", "geolocator/core/rerank.py", "if any(kept[k] for k in (\"first\", \"alike\", \"later\")) and self._holds_checks_of", "if True and self._holds_checks_of", "tests/test_resumed_count.py"),
  ("M6", "geolocator/gui/main_window.py", "        if results.resumed:  #", "        if False:  #", "tests/test_resumed_count.py"),
  ("M7", "geolocator/core/pipeline.py", "        dropped = np.fromiter(left_out, np.int64) if 0 < len(left_out) < n else np.zeros(0, np.int64)", "        dropped = np.zeros(0, np.int64)", "tests/test_unread_tiles_no_candidates.py"),
