@@ -295,6 +295,9 @@ def main() -> None:
         print(f"{work:<14} {o['cpu']:>7.2f}s {n['cpu']:>7.2f}s {n['cpu'] / o['cpu']:>6.2f} {o['wall']:>8.2f}s "
               f"{n['wall']:>8.2f}s {n['wall'] / o['wall']:>6.2f} {o['peak_rss']:>7.0f}M {n['peak_rss']:>7.0f}M "
               f"{n['peak_rss'] / o['peak_rss']:>6.2f}   {runs}", flush=True)
+        walls = " ".join(f"{r['wall']:.1f}" for r in got["old"]) + " | " + " ".join(f"{r['wall']:.1f}" for r in got["new"])
+        rss = " ".join(f"{r['peak_rss']:.0f}" for r in got["old"]) + " | " + " ".join(f"{r['peak_rss']:.0f}" for r in got["new"])
+        print(f"{'':<14} wall runs old | new: {walls}; peak RSS MB: {rss}; load {os.getloadavg()[0]:.1f}", flush=True)
         print(f"{'':<14} last line old: {got['old'][-1]['tail']} | new: {got['new'][-1]['tail']}", flush=True)
     server.shutdown()
     shutil.rmtree(w / "runs", ignore_errors=True)
