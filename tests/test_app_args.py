@@ -82,3 +82,16 @@ def test_a_screenshot_timeout_without_a_screenshot_is_refused(capsys):
         main(["--demo", "--screenshot-timeout", "900"])
     assert exc.value.code == 2
     assert "how long a --screenshot waits" in capsys.readouterr().err
+
+
+def test_a_demo_screenshot_without_the_demo_fails_with_a_sentence(tmp_path, monkeypatch, capsys):
+    # session 37: a wheel without its demo saved an empty window and exited 0 (build.sh reads the status)
+    from geolocator.gui import app, resources
+
+    monkeypatch.setattr(resources, "resources_dir", lambda: tmp_path / "resources")
+    monkeypatch.setattr(app, "display_problem", lambda: pytest.fail("Qt must not start"))
+    monkeypatch.setattr(app, "_prepare_environment", lambda screenshot: None)  # sets Qt's variables for good
+    assert app.main(["--demo", "--screenshot", str(tmp_path / "shot.png")]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "resources" / "demo") in err and "demo region is missing" in err
+    assert not (tmp_path / "shot.png").exists()

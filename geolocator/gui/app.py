@@ -244,6 +244,15 @@ def main(argv: list[str] | None = None) -> int:
         except OutputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    if args.demo and args.screenshot is not None:
+        from .resources import demo_dir
+
+        # unattended, the window's message went unread and the run saved an empty window with status 0
+        # (a wheel built before session 37 held no demo); build.sh and CI read the exit status
+        if not (demo_dir() / "tiles.csv").is_file():
+            print(f"error: {demo_dir()}: the demo region is missing from this installation (no tiles.csv); "
+                  "reinstall geolocator, or open a region of your own instead of --demo", file=sys.stderr)
+            return 2
     problem = display_problem()
     if problem is not None:
         print(NO_DISPLAY.format(why=problem), file=sys.stderr)
