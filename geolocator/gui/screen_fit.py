@@ -12,7 +12,7 @@ Sizes are logical px (Qt's device-independent pixels: physical px / the device-p
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
 from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 # A window manager's borders and title bar, which lie outside a window's own geometry (logical px;
@@ -100,6 +100,14 @@ class FittingScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(True)
         self.setWidget(body)
+        # a Tab stop only while there is something to scroll (PageDown reads the rows then): a focusable
+        # frameless area was an invisible stop in every dialog, and the one a dialog opened on, so typing
+        # went nowhere (keys37). A field tabbed to is scrolled into sight by QScrollArea either way.
+        self.verticalScrollBar().rangeChanged.connect(self._focus_follows_scroll)
+        self._focus_follows_scroll(0, 0)
+
+    def _focus_follows_scroll(self, _lo: int, hi: int) -> None:
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if hi > 0 else Qt.FocusPolicy.NoFocus)
 
     def _rows_height(self, width: int) -> int:
         body = self.widget()
