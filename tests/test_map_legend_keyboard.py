@@ -1,4 +1,4 @@
-"""The map's "Legend ▸" line folds and unfolds by keyboard (session 37, keys37). Before, it was a clickable
+"""The map's "Legend ▸" line and its draw button by keyboard (session 37, keys37). Before, the legend was a clickable
 div: Tab passed it by and no key folded it, so a keyboard user could not open a legend that started folded
 (every map under ~750 x 520 px, LEGEND_MAX_SHARE) and a screen reader read it as plain text. Now it is a
 button to both (role=button, in the Tab order, aria-expanded) and Enter or Space folds it, as a click does.
@@ -57,3 +57,28 @@ def test_tab_reaches_the_legend_and_enter_or_space_folds_it(qtbot, map_view_at, 
     qtbot.keyClick(keys, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: _js(qtbot, view, shown) is False, timeout=10_000)
     assert _js(qtbot, view, "window.scrollY") == 0  # Space folded it, did not scroll the page
+
+
+def test_enter_on_the_draw_button_starts_drawing(qtbot, map_view_at, tmp_path):
+    """The app's draw button (an <a> with role=button and no href) did nothing on Enter or Space: Chromium
+    presses only links and real buttons. The drag that draws the box stays the mouse's."""
+    view = map_view_at(750, 520)
+    pred = two_tile_prediction(tmp_path)
+    page = webmap.write_map(tmp_path / "map.html", TileSet(tuple(m.tile for m in pred.matches), tmp_path), [pred],
+                            tracks=[], draw_area=True)
+    with qtbot.waitSignal(view.ready, timeout=30_000):
+        view.show_map(page)
+    qtbot.waitUntil(lambda: view.focusProxy() is not None, timeout=30_000)
+    view.activateWindow()
+    view.setFocus()
+    keys = view.focusProxy()
+    on_draw = "document.activeElement === document.querySelector('.geoloc-draw')"
+    for _ in range(8):  # the zoom buttons, then the draw button
+        qtbot.keyClick(keys, Qt.Key.Key_Tab)
+        qtbot.wait(50)
+        if _js(qtbot, view, on_draw):
+            break
+    assert _js(qtbot, view, on_draw), "Tab never reached the draw button"
+    assert _js(qtbot, view, "geoloc.drawing === true") is False
+    qtbot.keyClick(keys, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _js(qtbot, view, "geoloc.drawing === true") is True, timeout=10_000)

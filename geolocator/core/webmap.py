@@ -706,6 +706,11 @@ window.geoloc = (function () {
         'background:#fff;color:#333;font:bold 18px sans-serif;text-decoration:none;cursor:pointer';
       L.DomEvent.disableClickPropagation(b);
       L.DomEvent.on(b, 'click', function (e) { L.DomEvent.preventDefault(e); api.drawArea(); });
+      // an <a> with no href is not pressed by Enter: role=button promised it (keys37). The drag itself is
+      // the mouse's; Get Imagery's "Box W,S,E,N" and "the area the map shows now" are the keyboard's ways
+      L.DomEvent.on(b, 'keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ') { L.DomEvent.stop(e); api.drawArea(); }
+      });
       return b;
     };
     c.addTo(api.map);
