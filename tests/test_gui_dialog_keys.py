@@ -37,6 +37,11 @@ class _Window(QWidget):
                                         clock_zones={"/home/me/flights/second": "+01:00"})
         for name in ("act_next_pane", "act_remove", "act_cancel", "act_open_images"):  # what About reads
             setattr(self, name, QAction(name, self))
+        self.chosen: list = []  # what the export items were given (nothing: each chooser is left by Esc)
+        for name in ("export_predictions", "export_map", "export_evidence", "export_geotags", "export_geotag_copies"):
+            setattr(self, name, lambda *a, **k: self.chosen.append(a))
+
+    _name_box_follows_filter = staticmethod(lambda dialog, chosen: None)
 
 
 def _walk(qtbot, open_dialog, inspect, stops: int = 20) -> dict:
@@ -83,8 +88,10 @@ def _name(w) -> str:
     return f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r}" if w is not None else "None"
 
 
-def _check(d, chain: list) -> list[str]:
-    """What a keyboard user meets wrong in dialog `d` walked by Tab (`chain`) (empty: nothing)."""
+def _check(d, chain: list, reading_order: bool = True) -> list[str]:
+    """What a keyboard user meets wrong in dialog `d` walked by Tab (`chain`) (empty: nothing). Qt's own
+    file dialog starts at its name box, then its buttons, then the folder above (Qt's order, kept):
+    `reading_order` False for it."""
     wrong = []
     cycle = _cycle(chain)
     first = chain[0]
@@ -105,7 +112,7 @@ def _check(d, chain: list) -> list[str]:
     tops = [(w.mapTo(d, w.rect().topLeft()).y(), w.mapTo(d, w.rect().topLeft()).x(), _name(w)) for w in cycle]
     start = min(range(len(tops)), key=lambda i: (tops[i][0], tops[i][1])) if tops else 0
     tops = tops[start:] + tops[:start]
-    for (y0, x0, n0), (y1, x1, n1) in zip(tops, tops[1:]):
+    for (y0, x0, n0), (y1, x1, n1) in zip(tops, tops[1:]) if reading_order else ():
         if y1 < y0 - ROW_PX or (abs(y1 - y0) < ROW_PX and x1 < x0):
             wrong.append(f"out of reading order: {n1} after {n0}")
     return wrong
@@ -188,3 +195,23 @@ def test_a_dialog_whose_rows_scroll_keeps_them_readable_by_keyboard(qtbot):
     scroll.resize(300, 120)
     qtbot.waitUntil(lambda: scroll.verticalScrollBar().maximum() > 0)
     assert scroll.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+
+def test_the_export_choosers_walk_with_tab_and_close_with_esc(qtbot, monkeypatch, tmp_path):
+    """File → Export …: Qt's own chooser (where the desktop offers none, and offscreen) opens on its name
+    box (or its folder list), Tab reaches Save / Choose and Cancel and comes round, Esc closes it and
+    nothing is exported. A desktop's native chooser is its own (not tested here)."""
+    from geolocator.gui.main_window import MainWindow
+
+    monkeypatch.chdir(tmp_path)
+    w = _Window()
+    wrong = []
+    for name in ("choose_export_predictions", "choose_export_map", "choose_export_evidence", "choose_export_geotags",
+                 "choose_export_geotag_copies"):
+        seen = _walk(qtbot, lambda: getattr(MainWindow, name)(w),
+                     lambda d, chain: _check(d, chain, reading_order=False), stops=14)
+        wrong += [f"{name}: {problem}" for problem in seen["seen"]]
+        if not seen["closed"]:
+            wrong.append(f"{name}: Esc did not close it")
+    assert not wrong, "\n".join(wrong)
+    assert w.chosen == []
