@@ -215,3 +215,31 @@ def test_the_export_choosers_walk_with_tab_and_close_with_esc(qtbot, monkeypatch
             wrong.append(f"{name}: Esc did not close it")
     assert not wrong, "\n".join(wrong)
     assert w.chosen == []
+
+
+def test_the_warnings_log_walks_left_to_right(qtbot):
+    """The warnings log (not modal): Tab from its text to Clear (left) then Close (right), Esc closes it.
+    Before, Tab went to Close and then back left to Clear (the order they were added in)."""
+    from geolocator.gui.warnings_log import WarningsLog
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.resize(900, 700)
+    window.show()
+    log = WarningsLog(window)
+    log.add("Adding photos", ["photos/broken.jpg: not a picture (cannot identify image file)"] * 3)
+    log.show_log()
+    d = log._dialog
+    qtbot.waitExposed(d)
+    d.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and d.isAncestorOf(QApplication.focusWidget()))
+    chain = [QApplication.focusWidget()]
+    for _ in range(8):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        chain.append(QApplication.focusWidget())
+    assert _check(d, chain) == []
+    names = [_name(w) for w in _cycle(chain)]
+    start = names.index("QPlainTextEdit ''")
+    assert names[start:] + names[:start] == ["QPlainTextEdit ''", "QPushButton 'Clear'", "QPushButton 'Close'"]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not d.isVisible())
