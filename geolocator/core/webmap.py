@@ -584,16 +584,24 @@ window.geoloc = (function () {
       var head = L.DomUtil.create('div', 'geoloc-legend-head', d);
       head.style.cssText = 'cursor:pointer;font-weight:bold';
       head.title = 'show or hide the legend';
+      // a button to the keyboard and a screen reader too (keys37: a clickable div, no Tab stop): Tab
+      // reaches it, Enter or Space folds it, aria-expanded says which (WAI-ARIA's disclosure pattern)
+      head.setAttribute('role', 'button'); head.tabIndex = 0;
       d.appendChild(body);
       api.legendBody = body;
       api.legendShown = function (show) {
         body.style.display = show ? '' : 'none';
         head.textContent = show ? 'Legend \u25BE' : 'Legend \u25B8';
+        head.setAttribute('aria-expanded', show ? 'true' : 'false');
         return show;
       };
       L.DomEvent.disableClickPropagation(d);
       // a click is the person's choice: kept from then on, whatever the window's size
-      L.DomEvent.on(head, 'click', function () { api.legendChosen = true; api.legendShown(body.style.display === 'none'); api.legendPlace(); });
+      var toggle = function () { api.legendChosen = true; api.legendShown(body.style.display === 'none'); api.legendPlace(); };
+      L.DomEvent.on(head, 'click', toggle);
+      L.DomEvent.on(head, 'keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ') { L.DomEvent.stop(e); toggle(); }  // Space: no page scroll
+      });
       return d;
     };
     c.addTo(api.map);
@@ -698,6 +706,11 @@ window.geoloc = (function () {
         'background:#fff;color:#333;font:bold 18px sans-serif;text-decoration:none;cursor:pointer';
       L.DomEvent.disableClickPropagation(b);
       L.DomEvent.on(b, 'click', function (e) { L.DomEvent.preventDefault(e); api.drawArea(); });
+      // an <a> with no href is not pressed by Enter: role=button promised it (keys37). The drag itself is
+      // the mouse's; Get Imagery's "Box W,S,E,N" and "the area the map shows now" are the keyboard's ways
+      L.DomEvent.on(b, 'keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ') { L.DomEvent.stop(e); api.drawArea(); }
+      });
       return b;
     };
     c.addTo(api.map);

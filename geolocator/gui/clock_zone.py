@@ -62,6 +62,9 @@ class ClockZoneDialog(QDialog):
         self.table.setColumnWidth(1, 220)  # "America/Argentina/Buenos_Aires" on one line
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # Tab leaves the table (arrows move between its cells): with Qt's default Tab went from cell to cell
+        # and never out, so Add Folder…, OK and Cancel were out of the keyboard's reach (keys37)
+        self.table.setTabKeyNavigation(False)
         # asks for the height of its rows, not Qt's 192 px: on a short screen Add Folder… stays in sight under
         # it (the rows scroll past a tall table otherwise); a taller dialog gives it the room
         self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)

@@ -37,7 +37,7 @@ from ..core.tilesets import WORLD_FILE_SUFFIXES
 from ..core.model import MATCHER_CHOICES, Prediction, Query
 from ..core.pipeline import Settings
 from . import file_dialogs
-from .screen_fit import fit_restored, fit_to_screen
+from .screen_fit import fit_restored, fit_to_screen, tab_stop_while_it_scrolls
 from .cache_prune import free_disk_space
 from .clock_zone import ask_clock_zone
 from .video_frames import ask_video_every, sampling_line
@@ -316,6 +316,7 @@ class MainWindow(QMainWindow):
         side_scroll.setAccessibleName("Side panels")  # as the View menu names it
         side_scroll.setWidget(side)
         side_scroll.setWidgetResizable(True)
+        tab_stop_while_it_scrolls(side_scroll)  # no invisible stop between the result and the panels (keys37)
         side_scroll.setFrameShape(QFrame.Shape.NoFrame)
         side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.side_scroll = side_scroll

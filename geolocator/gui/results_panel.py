@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QGuiApplication, QPixmap
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPainter, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QVBoxLayout, QWidget)
 
@@ -27,6 +27,31 @@ TILE_PX = 104
 # the longest lines a tile card shows (its rank in bold): the card is as wide as these or the tile (hidpi35)
 CARD_LINES = ("similarity 0.000", "000 matching pts")
 CARD_RANK = "#0 verified  ✓"
+# written across the foot of the tile that holds the truth: its border's green was the only mark a
+# red-green colour-blind reader could not miss-read, beside a small ✓ on the rank line (keys37)
+TRUTH_BADGE = "✓ truth here"
+
+
+def badged(pixmap: QPixmap, words: str = TRUTH_BADGE) -> QPixmap:
+    """A copy of `pixmap` with `words` in white on a dark band across its foot (the band one line of the
+    widget font high, at the pixmap's device-independent size). The tile underneath stays in sight above it."""
+    out = QPixmap(pixmap)
+    size = out.deviceIndependentSize()
+    painter = QPainter(out)
+    try:
+        font = QFont(QGuiApplication.font())
+        font.setWeight(QFont.Weight.DemiBold)
+        while QFontMetrics(font).horizontalAdvance(words) > size.width() - 4 and font.pointSizeF() > 6:
+            font.setPointSizeF(font.pointSizeF() - 0.5)  # a large desktop font: the words stay whole
+        painter.setFont(font)
+        h = QFontMetrics(font).height() + 2
+        band = QRectF(0, size.height() - h, size.width(), h)
+        painter.fillRect(band, QColor(0, 0, 0, 180))
+        painter.setPen(QColor("white"))
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, words)
+    finally:
+        painter.end()
+    return out
 # the longest words of the level under the photo, and the longest figures of the details (no-break spaces
 # inside: core.wording.keep_figures_together): the pane's least width holds them in the font in use. With a
 # 14 pt font "confidence" was cut to "confidenc" under a 96 px photo, and "confidence 0.930 that" made the
@@ -179,10 +204,14 @@ class TileCard(QFrame):
         self.name.setText(self.name.fontMetrics().elidedText(tile_id, Qt.TextElideMode.ElideLeft, self.text_px))
         self.name.setToolTip(tile_id)
         if pixmap is not None and not pixmap.isNull():
-            self.image.setPixmap(pixmap.scaled(TILE_PX, TILE_PX, Qt.AspectRatioMode.KeepAspectRatio,
-                                               Qt.TransformationMode.SmoothTransformation))
+            shown = pixmap.scaled(TILE_PX, TILE_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.SmoothTransformation)
+            self.image.setPixmap(badged(shown) if hit else shown)
         else:
-            self.image.setText("no preview")
+            self.image.setText(f"no preview\n{TRUTH_BADGE}" if hit else "no preview")
+        # read aloud: the ✓ / ✗ glyphs alone are read as "check mark" (or not at all)
+        self.rank.setAccessibleName(self.rank.text().replace("✓", "").replace("✗", "").strip() + (
+            "" if hit is None else (", holds the truth" if hit else ", does not hold the truth")))
         colour = "#1a9850" if hit else ("#ffd400" if rank == 1 else "palette(mid)")
         style = f"TileCard {{ border: 2px solid {colour}; border-radius: 3px; }}"
         if self.styleSheet() != style:  # re-polishing costs ~1 ms a card: only when the colour changes

@@ -12,8 +12,8 @@ Sizes are logical px (Qt's device-independent pixels: physical px / the device-p
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize
-from PySide6.QtWidgets import QApplication, QFrame, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QFrame, QScrollArea, QVBoxLayout, QWidget
 
 # A window manager's borders and title bar, which lie outside a window's own geometry (logical px;
 # GNOME's and KDE's title bars are 30-38 px, borders 1-8 px a side). Kept free on the screen.
@@ -86,6 +86,19 @@ def grow_to_fit(window: QWidget) -> None:
         keep_inside(window)
 
 
+def tab_stop_while_it_scrolls(area: QAbstractScrollArea) -> None:
+    """Make `area` a Tab stop only while its rows do not all fit (PageUp / PageDown then read them), from
+    now on. A scroll area with nothing to scroll draws no focus mark: as a stop it was a press of Tab
+    that seemed to do nothing. A widget tabbed to inside it is scrolled into sight by QScrollArea either way."""
+    def follow(*_args) -> None:
+        scrolls = area.verticalScrollBar().maximum() > 0 or area.horizontalScrollBar().maximum() > 0
+        area.setFocusPolicy(Qt.FocusPolicy.StrongFocus if scrolls else Qt.FocusPolicy.NoFocus)
+
+    area.verticalScrollBar().rangeChanged.connect(follow)
+    area.horizontalScrollBar().rangeChanged.connect(follow)
+    follow()
+
+
 class FittingScroll(QScrollArea):
     """A frameless vertical scroll area around a dialog's rows: it asks for the rows' whole height at its
     width (word-wrapped lines included) where the screen has room, and for a few lines where it has not,
@@ -100,6 +113,9 @@ class FittingScroll(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(True)
         self.setWidget(body)
+        # a focusable frameless area was an invisible stop in every dialog, and the one a dialog opened
+        # on, so typing went nowhere (keys37)
+        tab_stop_while_it_scrolls(self)
 
     def _rows_height(self, width: int) -> int:
         body = self.widget()

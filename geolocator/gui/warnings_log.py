@@ -171,8 +171,11 @@ class WarningsLog(QToolButton):
             self._view = QPlainTextEdit()
             self._view.setReadOnly(True)
             layout.addWidget(self._view)
-            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+            # Clear added first: Tab follows the order buttons are added, the box puts Clear at the left
+            # (Tab went Close, then back left to Clear: keys37)
+            buttons = QDialogButtonBox()
             clear = buttons.addButton("Clear", QDialogButtonBox.ButtonRole.ResetRole)
+            buttons.addButton(QDialogButtonBox.StandardButton.Close)
             clear.clicked.connect(self.clear)
             buttons.rejected.connect(self._dialog.close)
             layout.addWidget(buttons)
