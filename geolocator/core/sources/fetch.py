@@ -637,6 +637,27 @@ def stored_count(out: Path, tiles: Sequence[tuple[int, int, int]]) -> int | None
     return None
 
 
+def _append_whole(f, data: bytes, end: int) -> None:
+    """Write `data` at the end of the unbuffered file `f`, which was `end` bytes long, whole or not at all:
+    a write the disk cut short (ENOSPC after part of it, or a short count) is undone by truncating the file
+    back to `end` (which frees space, so it works on a full disk) and the OSError raised. A key cut
+    mid-line ("12/345/67" left as "12/345/6") read back as another tile, one that exists, missing for a
+    day; read back, it cannot be told from a last line an editor saved without its newline (smallfix37)."""
+    view = memoryview(data)
+    try:
+        while view:
+            n = f.write(view)
+            if not n:  # raw write returning 0 (None: would block, not on a regular file)
+                raise OSError(errno.ENOSPC, "No space left on device", str(getattr(f, "name", "")))
+            view = view[n:]
+    except OSError:
+        try:
+            f.truncate(end)
+        except OSError:
+            pass  # the error said is the write's
+        raise
+
+
 def _read_missing_file(path: Path) -> dict[str, float]:
     """A tile folder's missing.txt (missing_tiles.read_missing_text) in whatever encoding an editor saved it
     (bom_text.decode_sidecar: a byte order mark, UTF-16 without one, UTF-8, Windows-1252). One saved as UTF-16 is
@@ -665,27 +686,6 @@ def _read_missing_file(path: Path) -> dict[str, float]:
         except OSError as exc:  # read-only: read now, this run's appends are refused by missing() with a message
             log.warning("%s: saved as %s, not rewritten as UTF-8 (%s)", path, encoding, exc)
     return read_missing_text(text, undated)
-
-
-def _append_whole(f, data: bytes, end: int) -> None:
-    """Write `data` at the end of the unbuffered file `f`, which was `end` bytes long, whole or not at all:
-    a write the disk cut short (ENOSPC after part of it, or a short count) is undone by truncating the file
-    back to `end` (which frees space, so it works on a full disk) and the OSError raised. A key cut
-    mid-line ("12/345/67" left as "12/345/6") read back as another tile, one that exists, missing for a
-    day; read back, it cannot be told from a last line an editor saved without its newline (smallfix37)."""
-    view = memoryview(data)
-    try:
-        while view:
-            n = f.write(view)
-            if not n:  # raw write returning 0 (None: would block, not on a regular file)
-                raise OSError(errno.ENOSPC, "No space left on device", str(getattr(f, "name", "")))
-            view = view[n:]
-    except OSError:
-        try:
-            f.truncate(end)
-        except OSError:
-            pass  # the error said is the write's
-        raise
 
 
 class FolderSink:
