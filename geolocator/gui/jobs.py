@@ -297,9 +297,10 @@ class Session:
         cancel: CancelToken | None = None,
     ) -> Opened:
         from ..core.queries import is_region_folder, load_region
+        from ..core.sources.gpkg import path_or_table
         from ..core.tilesets import load_tileset
 
-        path = Path(path)
+        path = path_or_table(path)  # GDAL's "GPKG:FILE.gpkg:TABLE" stays the text it is (gpkg.TableName)
         emit(progress, ProgressEvent("open", 0, 1, f"reading {path.name}"))
         region_queries: tuple[Query, ...] = ()
         skipped: dict[str, str] = {}

@@ -81,8 +81,8 @@ def split_paths(paths: list[Path], *, look_inside: bool = True) -> tuple[list[Pa
     window whose tile set is open must not replace it)."""
     from ..core.tilesets import is_imagery
 
-    tiles = [p for p in paths if p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
-             or _gpkg_table(p) or (p / "tiles.csv").is_file() or is_imagery(p)]
+    tiles = [p for p in paths if _gpkg_table(p) or p.suffix.lower() == ".csv" or p.suffix.lower() in PACKAGE_SUFFIXES
+             or (p / "tiles.csv").is_file() or is_imagery(p)]
     images = [p for p in paths if p not in tiles]
     if not tiles and look_inside:  # no tile set given: one orthophoto kept in a photo folder (its top level) is it
         # (session 31: it was listed as a drone photo and nothing opened; the Session then leaves it out
@@ -589,7 +589,9 @@ class MainWindow(QMainWindow):
         """Open a Recent Tile Sets entry with the options it was opened with. One no longer there (moved or
         deleted since) is said so and taken off the menu: before, the bar said only "PATH: not found" and
         the entry stayed, failing the same way at each click. (One stat on the UI thread.)"""
-        path = Path(entry["path"])
+        from ..core.sources.gpkg import path_or_table
+
+        path = path_or_table(entry["path"])  # a table named "a//b" kept as written (a Path made it "a/b")
         if not _tile_set_file(path).exists():
             items = [i for i in self.recent_tilesets() if i["path"] != entry["path"]]
             self.qsettings.setValue("recent/tilesets", json.dumps(items))
@@ -723,6 +725,11 @@ class MainWindow(QMainWindow):
 
     def open_tileset_interactive(self, path: Path) -> None:
         """Ask what the file cannot say (EPSG of world files, ground size of GeoTIFF tiles), then open."""
+        from ..core.sources.gpkg import TableName
+
+        if isinstance(path, TableName):  # GDAL's name for one table (the command line): nothing to ask of a file
+            self.open_tileset(path, ask_crs=True)
+            return
         epsg = tile_size = None
         overlap = 0.0
         if path.is_dir() and needs_row_order(path):
@@ -808,8 +815,9 @@ class MainWindow(QMainWindow):
         `notes`: (level, text, details) of the work that made the file (Get Imagery's failed tiles),
         shown in the message bar with the opening's own, never replaced by them."""
         from ..core.region_plan import region_photo_count
+        from ..core.sources.gpkg import path_or_table
 
-        path = Path(path)
+        path = path_or_table(path)  # GDAL's "GPKG:FILE.gpkg:TABLE" stays the text it is (gpkg.TableName)
         queries = list(self.queries.values())
         every_s = self.settings.video_every_s  # a region folder's videos (File → Video Frames…)
         options = {k: v for k, v in (("epsg", epsg), ("tile_size_m", tile_size_m), ("overlap", overlap),

@@ -15,6 +15,7 @@ xyzservices.
 from __future__ import annotations
 
 import email.utils
+import errno
 import json
 import logging
 import math
@@ -636,6 +637,27 @@ def stored_count(out: Path, tiles: Sequence[tuple[int, int, int]]) -> int | None
     return None
 
 
+def _append_whole(f, data: bytes, end: int) -> None:
+    """Write `data` at the end of the unbuffered file `f`, which was `end` bytes long, whole or not at all:
+    a write the disk cut short (ENOSPC after part of it, or a short count) is undone by truncating the file
+    back to `end` (which frees space, so it works on a full disk) and the OSError raised. A key cut
+    mid-line ("12/345/67" left as "12/345/6") read back as another tile, one that exists, missing for a
+    day; read back, it cannot be told from a last line an editor saved without its newline (smallfix37)."""
+    view = memoryview(data)
+    try:
+        while view:
+            n = f.write(view)
+            if not n:  # raw write returning 0 (None: would block, not on a regular file)
+                raise OSError(errno.ENOSPC, "No space left on device", str(getattr(f, "name", "")))
+            view = view[n:]
+    except OSError:
+        try:
+            f.truncate(end)
+        except OSError:
+            pass  # the error said is the write's
+        raise
+
+
 def _read_missing_file(path: Path) -> dict[str, float]:
     """A tile folder's missing.txt (missing_tiles.read_missing_text) in whatever encoding an editor saved it
     (bom_text.decode_sidecar: a byte order mark, UTF-16 without one, UTF-8, Windows-1252). One saved as UTF-16 is
@@ -774,19 +796,21 @@ class FolderSink:
         stamp = now - self._stamped >= 60.0
         lines = ([stamp_line(now)] if stamp else []) + [key]
         try:
-            with open(self.folder / MISSING_FILE, "a+b") as f:  # (appends go to the end whatever is read)
-                # a file whose last line lacks its newline (an editor that drops it, a disk full mid-line)
-                # would glue this run's stamp to it: the stamp lost, this run's keys dated by an older one
-                # (asked again at once) and that last key lost (propfuzz36)
+            # unbuffered: a short write is seen here, not at close (appends go to the end whatever is read)
+            with open(self.folder / MISSING_FILE, "a+b", buffering=0) as f:
+                # a file whose last line lacks its newline (an editor that drops it) would glue this run's
+                # stamp to it: the stamp lost, this run's keys dated by an older one (asked again at once)
+                # and that last key lost (propfuzz36)
                 end = f.seek(0, os.SEEK_END)
                 if end:
                     f.seek(end - 1)
                     if f.read(1) != b"\n":
                         lines.insert(0, "")
-                f.write("\n".join(lines).encode("utf-8") + b"\n")
+                _append_whole(f, ("\n".join(lines) + "\n").encode("utf-8"), end)
         except OSError as exc:
             from ..outputs import OutputError, describe_os_error
 
+            self._recorded.discard(key)  # not written: a later call in this run writes it
             raise OutputError(self.folder / MISSING_FILE, f"could not write: {describe_os_error(exc)}") from None
         if stamp:  # only once written: a failed write leaves the next key to write its own stamp
             self._stamped = now

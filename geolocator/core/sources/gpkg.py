@@ -99,11 +99,57 @@ def split_table(given) -> tuple[Path, str | None]:
     return Path(rest[:cut]), rest[cut + 1:]
 
 
-def connection(path: Path, table: str) -> Path:
-    """GDAL's name for the tile table `table` of the GeoPackage at `path`: Path("GPKG:" + path + ":" + table),
-    which split_table takes apart again (where the file's own path holds no ".gpkg:") and load_tileset,
-    the CLI's --tiles and the app's Recent Tile Sets open."""
-    return Path(f"{CONNECTION_PREFIX}{path}:{table}")
+class TableName(str):
+    """GDAL's name for one tile table of a GeoPackage, "GPKG:area.gpkg:TABLE", kept as the text it is: a
+    Path collapses "//", drops "." parts and a trailing "/", so a table named "a//b", "x/./y" or "ortho/"
+    (legal SQLite names) came back as "a/b", "x/y", "ortho", which the file does not hold (propfuzz37).
+    A str (json, QSettings and argparse take it as one); `file`, `table` and `name` read it as
+    split_table does. Raises InputError on construction for text that names no table."""
+
+    __slots__ = ()
+
+    def __new__(cls, text: str) -> "TableName":
+        self = super().__new__(cls, text)
+        if split_table(str(self))[1] is None:
+            raise InputError(Path(str(self)), "not a GeoPackage table name (GPKG:FILE.gpkg:TABLE)")
+        return self
+
+    @property
+    def file(self) -> Path:
+        """The GeoPackage."""
+        return split_table(str(self))[0]
+
+    @property
+    def table(self) -> str:
+        """The tile table's name, as written."""
+        return split_table(str(self))[1]
+
+    @property
+    def name(self) -> str:
+        """What a title or a progress line shows: the file's name and the table, "area.gpkg:ortho"."""
+        return f"{self.file.name}:{self.table}"
+
+
+def connection(path: Path, table: str) -> TableName:
+    """GDAL's name for the tile table `table` of the GeoPackage at `path`: "GPKG:" + path + ":" + table as a
+    TableName (a str: a Path would rewrite a table named "a//b"), which split_table takes apart again (where
+    the file's own path holds no ".gpkg:") and load_tileset, the CLI's --tiles and the app's Recent Tile Sets
+    open. Raises InputError for an empty table name."""
+    return TableName(f"{CONNECTION_PREFIX}{path}:{table}")
+
+
+def path_or_table(given) -> Path | TableName:
+    """A tile set or photo path as given (the command line, Recent Tile Sets' saved text): GDAL's
+    "GPKG:FILE.gpkg:TABLE" as a TableName, its table's name as written; anything else, and "GPKG:area.gpkg"
+    with no table (opening it says what is missing), a Path. argparse's `type` for --tiles. Never raises."""
+    if isinstance(given, TableName):
+        return given
+    try:
+        if split_table(given)[1] is not None:
+            return TableName(str(given))
+    except InputError:
+        pass
+    return Path(given)
 
 
 def _tile_table(path: Path, table: str | None) -> str:
