@@ -526,6 +526,27 @@ def viterbi_path(times: Sequence[float], cands: Sequence[Sequence[_Candidate]], 
     return path
 
 
+def _own_top_when_one_place(path: list[int | None], cands: Sequence[Sequence[_Candidate]],
+                            slack_m: float) -> list[int | None]:
+    """`path` (viterbi_path: a candidate index per frame, None off the track) with each frame the
+    track took through a verified candidate other than its own verified top moved back onto that top
+    where the two lie within `slack_m` metres (MotionModel.verified_slack_m) of each other.
+
+    The track treats a verified centre as uncertain by `slack_m`, so between two such centres of one
+    frame its choice is the move and turn costs' noise, not evidence; the top is the photo's best
+    verified answer, and its own confidence speaks of it. Without this the frame was "corrected" and
+    read two places' confidence: a photo verified on two overlapping tiles 1.4 m apart, its own
+    confidence 0.997 and 0.4 m from the truth, read "weak match 0.19" (flights37_session37.md)."""
+    out = list(path)
+    for j, c in enumerate(path):
+        if c is None or not cands[j][c].verified or cands[j][c].match.rank == 1:
+            continue
+        top = next((k for k, x in enumerate(cands[j]) if x.match.rank == 1 and x.verified), None)
+        if top is not None and haversine_m(cands[j][top].position, cands[j][c].position) <= slack_m:
+            out[j] = top
+    return out
+
+
 def _unwrapped_lons(anchors: dict[int, LatLon], idx: Sequence[int]) -> np.ndarray:
     """The longitudes (degrees) of `anchors` in the order `idx`, each the short way round from the one
     before, so a flight across ±180° runs on through 180 instead of jumping back across the globe."""
@@ -689,7 +710,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     # local metres about a place on the flight (a candidate's): a not-located frame's own estimate
     # may lie anywhere, and metres about a far origin put ±180° between two neighbouring frames
     origin = next((c.position for cs in cands for c in cs), next((p.location for p in preds), LatLon(0.0, 0.0)))
-    path = viterbi_path(times, cands, origin, model)
+    path = _own_top_when_one_place(viterbi_path(times, cands, origin, model), cands, model.verified_slack_m)
     on_track = {j: cands[j][c] for j, c in enumerate(path) if c is not None}
     anchors = verified_anchors = {j: c.position for j, c in on_track.items() if c.verified}
     if not anchors:  # nothing verified: the tile centres on the track are the best there is
