@@ -45,3 +45,56 @@ def test_a_photo_verified_twice_at_one_place_keeps_its_own_top_and_confidence():
             assert got.shown_status == "matched"
         else:
             assert got.rank == 2 and got.location == two.matches[1].ground
+
+
+def _hairpin():
+    """Photos 4 s apart down one column (x = 25 m) from y = 325 m to 25 m, across to x = 75 m and back
+    up: frames 0-6 south, 7 at the turn's far side (y = 10 m: the path turns back by 107 degrees
+    there), 8-13 north. Frames 8-11 verified nothing (a wrong tile on top): 20 s between the verified
+    frames 7 and 12 around them, right after the turn."""
+    path = [(25.0, 325.0 - 50.0 * i) for i in range(7)] + [(75.0, 10.0 + 50.0 * k) for k in range(7)]
+    preds = []
+    for i, (e, nn) in enumerate(path):
+        q = Query(f"DJI_{i:04d}.JPG", Path(f"DJI_{i:04d}.JPG"), truth=at(e, nn))
+        if 8 <= i <= 11:
+            matches = [(e + 400.0, nn + 200.0, 0.5, 0, False), (e, nn, 0.47, 3, False)]
+        else:
+            matches = [(e, nn, 0.6, 40, True), (e + 300.0, nn, 0.4, 0, False)]
+        preds.append(replace(prediction(q, matches), confidence=0.99))
+    return preds, [4.0 * i for i in range(len(path))]
+
+
+def test_the_track_does_not_swing_past_a_hairpin_across_a_long_gap():
+    """Input: the hairpin above. Wrong: one cubic spline through every verified frame swung past the
+    turn between frames 7 and 12 (the same construction on the Vegas tiles put such frames 34-125 m
+    off at 0.84-0.96). Fixed: the spline is split at the anchors where the path turns sharply
+    (MotionModel.sharp_turn_deg), so the gap after the turn is bridged along the leg it is on."""
+    preds, times = _hairpin()
+    track = smooth_flight("photos", list(zip(preds, times)))
+    gap = [track.points[i] for i in range(8, 12)]
+    assert all(p.status == "interpolated" for p in gap)
+    errors = [haversine_m(p.location, p.query.truth) for p in gap]
+    assert max(errors) < 10.0, errors
+    # and nothing the track placed reads confident while wrong
+    for p in track.points:
+        if p.status == "interpolated" and p.error_m > 25.0:
+            assert p.confidence < 0.9, (p.query.id, p.error_m, p.confidence)
+
+
+def test_a_gentle_curve_keeps_its_spline():
+    """A quarter circle of radius 250 m flown in frames 2 s apart (30 m, about 7 degrees a frame) turns
+    nowhere sharply: one spline, so a frame left out is placed on the arc (a line would cut it)."""
+    import math
+
+    preds = []
+    for i in range(14):
+        a = math.radians(90.0 * i / 13)
+        e, nn = 25.0 + 250.0 * math.cos(a), 25.0 + 250.0 * math.sin(a)
+        q = Query(f"DJI_{i:04d}.JPG", Path(f"DJI_{i:04d}.JPG"), truth=at(e, nn))
+        matches = ([(e + 400.0, nn, 0.5, 0, False)] if i in (6, 7) else [(e, nn, 0.6, 40, True)])
+        preds.append(prediction(q, matches))
+    times = [2.0 * i for i in range(14)]
+    split = smooth_flight("photos", list(zip(preds, times)))
+    line = smooth_flight("photos", list(zip(preds, times)), MotionModel(sharp_turn_deg=0.0))  # every anchor a cut
+    assert split.points[6].status == "interpolated"
+    assert split.points[6].error_m < 1.0 < line.points[6].error_m

@@ -120,6 +120,15 @@ class MotionModel:
     # frame pair for one 6 s back on a curve (Vegas video: 2.0 -> 4.0 m); interval stills are 2 s
     # or more apart; a burst (under 0.1 s) or close video samples are less. Session 33.
     velocity_base_s: float = 0.5
+    # Between verified frames the track is a cubic spline in time, which follows a curve sampled
+    # often (the video: 28 -> 2.5 m) but, fed a corner, swings past it: a flight turning back at a
+    # column's end with 20 s between two anchors put the frames between them 34-125 m off, read
+    # 0.84-0.96 (track37_session37.md). Where the anchors' path turns by more than this many degrees
+    # at an anchor (both legs longer than twice verified_slack_m, so their headings are measured,
+    # not noise), the spline is split there: each side its own (_interpolate). 180: never split. 90
+    # (turning back) chosen on the built flights of track37_cases.py, the only ones measured: 60 and
+    # 120 did no better there (training/results/track37_cases.md).
+    sharp_turn_deg: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -592,12 +601,37 @@ def _end_velocities(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, min_base_s:
     return out
 
 
+def _sharp_turns(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, turn_deg: float, min_leg_m: float) -> list[int]:
+    """Indices k (1 .. len - 2) of the anchors (sorted by time `t`, seconds; `lat`, `lon` degrees,
+    longitudes unwrapped) where the path through them turns by more than `turn_deg` degrees: the
+    angle between the legs k-1 -> k and k -> k+1, each longer than `min_leg_m` metres (a shorter
+    leg's heading is its ends' noise). Local metres about the first anchor (equirectangular)."""
+    if len(t) < 3 or turn_deg >= 180.0:
+        return []
+    m_lat, m_lon = metres_per_degree(float(lat[0]))
+    legs = np.diff(np.column_stack([(lon - lon[0]) * m_lon, (lat - lat[0]) * m_lat]), axis=0)  # (K-1, 2)
+    length = np.hypot(legs[:, 0], legs[:, 1])
+    out = []
+    for k in range(1, len(t) - 1):
+        a, b = legs[k - 1], legs[k]
+        if length[k - 1] > min_leg_m and length[k] > min_leg_m:
+            cos = float(a @ b) / (length[k - 1] * length[k])
+            if cos < math.cos(math.radians(turn_deg)):
+                out.append(k)
+    return out
+
+
 def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: float = 0.0,
-                 min_base_s: float = 0.0, max_speed_mps: float = math.inf, slack_m: float = 0.0) -> list[LatLon | None]:
+                 min_base_s: float = 0.0, max_speed_mps: float = math.inf, slack_m: float = 0.0,
+                 sharp_turn_deg: float = 180.0) -> list[LatLon | None]:
     """Each frame's position between the anchors around it: a cubic spline in time through the
     anchors (scipy CubicSpline, not-a-knot) when there are 4 or more, so a gap on a curve follows
     the curve (measured on the synthetic flights: bad-stretch error 28 -> 2.5 m for the video),
-    else linear. Before the first and after the last anchor: constant velocity for up to
+    else linear. Where the anchors' path turns by more than `sharp_turn_deg` degrees at an anchor
+    (MotionModel.sharp_turn_deg; legs longer than 2 x `slack_m`: _sharp_turns), the spline is
+    split at that anchor, each piece its own spline (linear where a piece has under 4 anchors): one
+    spline through a corner swings past it on both sides (track37_session37.md: 34-125 m across a
+    20 s gap after a column's end). Before the first and after the last anchor: constant velocity for up to
     `horizon_s` seconds, then held. The velocity (constant-velocity model) is the end anchor's
     from the nearest anchor at least `min_base_s` seconds inside it (MotionModel.velocity_base_s:
     two anchors a burst apart give no velocity, and the end is held); the step is capped so that
@@ -614,16 +648,24 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
     # continued across ±180° (each step the short way), folded back below: a flight over the
     # antimeridian interpolates through it, not round the far side of the globe (session 33)
     lon = _unwrapped_lons(anchors, idx)
-    spline = None
-    if len(idx) >= 4 and np.all(np.diff(t) > 0):
+    # pieces of the anchors, [first, last] index, split at sharp turns (the corner anchor ends one
+    # and starts the next); a piece of 4 or more strictly timed anchors gets its own spline,
+    # not-a-knot at the cuts too (a natural end there, or a straight line over the two legs at each
+    # corner, measured worse: more confident-wrong frames, track37_session37.md)
+    splines = []
+    if np.all(np.diff(t) > 0):
         from scipy.interpolate import CubicSpline
 
-        spline = (CubicSpline(t, lat), CubicSpline(t, lon))
+        cuts = [0, *_sharp_turns(t, lat, lon, sharp_turn_deg, 2 * slack_m), len(t) - 1]
+        for a, b in zip(cuts, cuts[1:]):
+            if b - a + 1 >= 4:
+                splines.append((t[a], t[b], CubicSpline(t[a:b + 1], lat[a:b + 1]), CubicSpline(t[a:b + 1], lon[a:b + 1])))
     velocity = _end_velocities(t, lat, lon, min_base_s, max_speed_mps, math.inf)
     out = []
     for x in times:
-        if spline is not None and t[0] <= x <= t[-1]:
-            out.append(LatLon(float(spline[0](x)), _wrap_lon(float(spline[1](x)))))
+        piece = next((s for s in splines if s[0] <= x <= s[1]), None)
+        if piece is not None:
+            out.append(LatLon(float(piece[2](x)), _wrap_lon(float(piece[3](x)))))
             continue
         y = (float(np.interp(x, t, lat)), float(np.interp(x, t, lon)))
         if x < t[0] or x > t[-1]:
@@ -716,7 +758,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     if not anchors:  # nothing verified: the tile centres on the track are the best there is
         anchors = {j: c.position for j, c in on_track.items()}
     track = _interpolate(times, anchors, model.extrapolate_s, model.velocity_base_s, model.max_speed_mps,
-                         model.verified_slack_m)
+                         model.verified_slack_m, model.sharp_turn_deg)
     # past the ends: only where a velocity is measured over velocity_base_s and keeps the speed limit
     # (plus both anchors' slack, as the Viterbi reach); elsewhere not claimed (not located)
     ends = (model.velocity_base_s, model.max_speed_mps, 2 * model.verified_slack_m)
