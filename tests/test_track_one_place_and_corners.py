@@ -12,6 +12,7 @@ from pathlib import Path
 from geolocator.core.geo import haversine_m
 from geolocator.core.model import Query
 from geolocator.core.sequence import MotionModel, smooth_flight
+from geolocator.core.track_confidence import placed_confidence
 
 from .test_sequence import at, prediction
 
@@ -98,3 +99,33 @@ def test_a_gentle_curve_keeps_its_spline():
     line = smooth_flight("photos", list(zip(preds, times)), MotionModel(sharp_turn_deg=0.0))  # every anchor a cut
     assert split.points[6].status == "interpolated"
     assert split.points[6].error_m < 1.0 < line.points[6].error_m
+
+
+def test_a_frame_placed_across_a_turn_inside_the_gap_claims_less():
+    """Input: the same column's end, but the frames at the turn itself (4-7: down to y = 25 m, across,
+    and up to y = 75 m) verified nothing: the verified frames around the gap head south into it and
+    north out of it. Wrong: the track cuts the corner and the frames on it, 51-102 m from where they
+    were taken but 10-20 m from a verified frame, read the interpolated table's 0.99. Fixed: where
+    the heading into a gap and out of it differ by more than MotionModel.sharp_turn_deg, such a frame
+    is read as one past an end (the extrapolated table) at no less than the track's speed times its
+    seconds from the nearer verified frame: the corner is not claimed."""
+    path = [(25.0, 325.0 - 50.0 * i) for i in range(7)] + [(75.0, 25.0 + 50.0 * k) for k in range(7)]
+    preds = []
+    for i, (e, nn) in enumerate(path):
+        q = Query(f"DJI_{i:04d}.JPG", Path(f"DJI_{i:04d}.JPG"), truth=at(e, nn))
+        matches = ([(e + 400.0, nn + 200.0, 0.5, 0, False), (e, nn, 0.47, 3, False)] if i in (5, 6, 7, 8)
+                   else [(e, nn, 0.6, 40, True), (e + 300.0, nn, 0.4, 0, False)])
+        preds.append(replace(prediction(q, matches), confidence=0.99))
+    track = smooth_flight("photos", list(zip(preds, [4.0 * i for i in range(len(path))])))
+    corner = [track.points[i] for i in (5, 6, 7, 8)]
+    assert all(p.status == "interpolated" for p in corner)
+    assert all(p.error_m > 25.0 for p in corner)  # the corner is where the track cannot know
+    assert all(p.confidence < 0.9 for p in corner), [p.confidence for p in corner]
+    assert all(p.confidence < 0.5 for p in corner[1:3])  # 8 s from a verified frame at 12 m/s: unsure
+    # a gap on a straight leg keeps the interpolated table's figure
+    legs, times = _straight(n=9)
+    legs = [replace(p, confidence=0.99) for p in legs]
+    legs[4] = prediction(legs[4].query, [(325.0, 25.0 + 48.0 * 4, 0.5, 0, False), (25.0, 25.0 + 48.0 * 4, 0.47, 3, False)])
+    mid = smooth_flight("photos", list(zip(legs, times))).points[4]
+    assert mid.status == "interpolated"
+    assert mid.confidence == placed_confidence("interpolated", mid.anchor_distance_m, [0.99, 0.99]) > 0.85

@@ -125,9 +125,11 @@ class MotionModel:
     # column's end with 20 s between two anchors put the frames between them 34-125 m off, read
     # 0.84-0.96 (track37_session37.md). Where the anchors' path turns by more than this many degrees
     # at an anchor (both legs longer than twice verified_slack_m, so their headings are measured,
-    # not noise), the spline is split there: each side its own (_interpolate). 180: never split. 90
-    # (turning back) chosen on the built flights of track37_cases.py, the only ones measured: 60 and
-    # 120 did no better there (training/results/track37_cases.md).
+    # not noise), the spline is split there: each side its own (_interpolate); and a frame placed
+    # across a gap whose heading in and out differ by more than this claims less (smooth_flight:
+    # read as extrapolated). 180: neither. 90 (turning back) chosen on the built flights of
+    # track37_cases.py, the only ones measured: 60 and 120 did no better there
+    # (training/results/track37_cases.md).
     sharp_turn_deg: float = 90.0
 
 
@@ -743,6 +745,27 @@ def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon]
     return placed_confidence(placed[0], distance), distance
 
 
+def _turn_across(times: Sequence[float], anchors: dict[int, LatLon], near: Sequence[int]) -> tuple[float, float]:
+    """(degrees, metres per second) of the gap between the anchors `near` (frame indices: the anchors
+    just before and after a frame, _nearest_anchors) in `anchors` (frame index -> place): the angle
+    between the track's heading into the gap (the anchor before near[0] -> near[0]) and out of it
+    (near[1] -> the anchor after near[1]), and the mean speed over those two legs; (0, 0) where
+    either leg is missing or has no length or time."""
+    if len(near) != 2:
+        return 0.0, 0.0
+    idx = sorted(anchors, key=lambda i: (times[i], i))
+    a, b = idx.index(near[0]), idx.index(near[1])
+    if a == 0 or b + 1 >= len(idx):
+        return 0.0, 0.0
+    xy = local_metres([anchors[idx[a - 1]], anchors[idx[a]], anchors[idx[b]], anchors[idx[b + 1]]], anchors[idx[a]])
+    u, w = xy[1] - xy[0], xy[3] - xy[2]
+    nu, nw = float(np.hypot(*u)), float(np.hypot(*w))
+    du, dw = times[idx[a]] - times[idx[a - 1]], times[idx[b + 1]] - times[idx[b]]
+    if nu == 0 or nw == 0 or du <= 0 or dw <= 0:
+        return 0.0, 0.0
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(u @ w) / (nu * nw))))), (nu / du + nw / dw) / 2
+
+
 def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: MotionModel = MotionModel()) -> Track:
     """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc
     for the statuses)."""
@@ -844,7 +867,19 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     # frames' own figures (newuser_session16.md section 2: 0.998 beside verified 0.997).
     for j, near in placed_from.items():
         p = points[j]
-        points[j] = replace(p, confidence=placed_confidence(p.status, p.anchor_distance_m,
+        table, distance = p.status, p.anchor_distance_m
+        if p.status == "interpolated":
+            # Across a gap where the track turns by more than sharp_turn_deg (its heading into the
+            # gap against its heading out), the drone turned somewhere in it, and no anchor says how
+            # far it flew before turning: the frame is read as one past an end (the extrapolated
+            # table), at no less than the track's speed times its seconds from the nearer anchor
+            # (set, not measured: the tables were fitted on smooth flights; on the built flights of
+            # track37_cases.py such frames were right 30 of 42 times while reading 0.83-0.99).
+            turn, speed = _turn_across(times, anchors, near)
+            if turn > model.sharp_turn_deg:
+                table = "extrapolated"
+                distance = max(distance, speed * min(abs(times[j] - times[i]) for i in near))
+        points[j] = replace(p, confidence=placed_confidence(table, distance,
                                                             [points[i].confidence for i in near]))
     # A flight that hardly verified (outside_tiles: its frames' answers carry the caution): the table of
     # placed frames was fitted in-region, so a frame nothing verified claims no more than the rule lets
