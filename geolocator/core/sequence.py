@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import logging
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -745,16 +746,16 @@ def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon]
     return placed_confidence(placed[0], distance), distance
 
 
-def _turn_across(times: Sequence[float], anchors: dict[int, LatLon], near: Sequence[int]) -> tuple[float, float]:
+def _turn_across(times: Sequence[float], anchors: dict[int, LatLon], idx: Sequence[int], near: Sequence[int]) -> tuple[float, float]:
     """(degrees, metres per second) of the gap between the anchors `near` (frame indices: the anchors
-    just before and after a frame, _nearest_anchors) in `anchors` (frame index -> place): the angle
-    between the track's heading into the gap (the anchor before near[0] -> near[0]) and out of it
-    (near[1] -> the anchor after near[1]), and the mean speed over those two legs; (0, 0) where
-    either leg is missing or has no length or time."""
+    just before and after a frame, _nearest_anchors) in `anchors` (frame index -> place; `idx`: its
+    keys sorted by (time, index)): the angle between the track's heading into the gap (the anchor
+    before near[0] -> near[0]) and out of it (near[1] -> the anchor after near[1]), and the mean speed
+    over those two legs; (0, 0) where either leg is missing or has no length or time."""
     if len(near) != 2:
         return 0.0, 0.0
-    idx = sorted(anchors, key=lambda i: (times[i], i))
-    a, b = idx.index(near[0]), idx.index(near[1])
+    a, b = bisect_left(idx, (times[near[0]], near[0]), key=lambda i: (times[i], i)), \
+        bisect_left(idx, (times[near[1]], near[1]), key=lambda i: (times[i], i))
     if a == 0 or b + 1 >= len(idx):
         return 0.0, 0.0
     xy = local_metres([anchors[idx[a - 1]], anchors[idx[a]], anchors[idx[b]], anchors[idx[b + 1]]], anchors[idx[a]])
@@ -865,6 +866,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     # shown: an anchor is never itself placed, so its figure is final): the track through a wrong
     # anchor is wrong there too, and the table's first bucket (0.998) lies above many verified
     # frames' own figures (newuser_session16.md section 2: 0.998 beside verified 0.997).
+    order = sorted(anchors, key=lambda i: (times[i], i))  # for _turn_across
     for j, near in placed_from.items():
         p = points[j]
         table, distance = p.status, p.anchor_distance_m
@@ -875,7 +877,7 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
             # table), at no less than the track's speed times its seconds from the nearer anchor
             # (set, not measured: the tables were fitted on smooth flights; on the built flights of
             # track37_cases.py such frames were right 30 of 42 times while reading 0.83-0.99).
-            turn, speed = _turn_across(times, anchors, near)
+            turn, speed = _turn_across(times, anchors, order, near)
             if turn > model.sharp_turn_deg:
                 table = "extrapolated"
                 distance = max(distance, speed * min(abs(times[j] - times[i]) for i in near))
