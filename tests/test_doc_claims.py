@@ -157,6 +157,8 @@ def _claims():
         ("docs/flights.md", "costs `--turn-cost` (default {})", MotionModel().turn_cost, "{:g}".format),
         ("docs/flights.md", "between two verified frames at most {} s apart", MotionModel().max_bridge_s, "{:g}".format),
         ("docs/flights.md", "constant velocity for at most {} s", MotionModel().extrapolate_s, "{:g}".format),
+        ("docs/flights.md", "path turns by more than {}° at one of them", MotionModel().sharp_turn_deg, "{:g}".format),
+        ("docs/flights.md", "one within {} m of its own verified top", MotionModel().verified_slack_m, "{:g}".format),
         ("docs/flights.md", "measured between verified frames at least {} s apart", MotionModel().velocity_base_s,
          "{:g}".format),
         ("docs/flights.md", "Frames are decoded once, shrunk to {} px", FRAME_MAX_SIDE, str),

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import logging
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -120,6 +121,17 @@ class MotionModel:
     # frame pair for one 6 s back on a curve (Vegas video: 2.0 -> 4.0 m); interval stills are 2 s
     # or more apart; a burst (under 0.1 s) or close video samples are less. Session 33.
     velocity_base_s: float = 0.5
+    # Between verified frames the track is a cubic spline in time, which follows a curve sampled
+    # often (the video: 28 -> 2.5 m) but, fed a corner, swings past it: a flight turning back at a
+    # column's end with 20 s between two anchors put the frames between them 34-125 m off, read
+    # 0.84-0.96 (track37_session37.md). Where the anchors' path turns by more than this many degrees
+    # at an anchor (both legs longer than twice verified_slack_m, so their headings are measured,
+    # not noise), the spline is split there: each side its own (_interpolate); and a frame placed
+    # across a gap whose heading in and out differ by more than this claims less (smooth_flight:
+    # read as extrapolated). 180: neither. 90 (turning back) chosen on the built flights of
+    # track37_cases.py, the only ones measured: 60 and 120 did no better there
+    # (training/results/track37_cases.md).
+    sharp_turn_deg: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -526,6 +538,27 @@ def viterbi_path(times: Sequence[float], cands: Sequence[Sequence[_Candidate]], 
     return path
 
 
+def _own_top_when_one_place(path: list[int | None], cands: Sequence[Sequence[_Candidate]],
+                            slack_m: float) -> list[int | None]:
+    """`path` (viterbi_path: a candidate index per frame, None off the track) with each frame the
+    track took through a verified candidate other than its own verified top moved back onto that top
+    where the two lie within `slack_m` metres (MotionModel.verified_slack_m) of each other.
+
+    The track treats a verified centre as uncertain by `slack_m`, so between two such centres of one
+    frame its choice is the move and turn costs' noise, not evidence; the top is the photo's best
+    verified answer, and its own confidence speaks of it. Without this the frame was "corrected" and
+    read two places' confidence: a photo verified on two overlapping tiles 1.4 m apart, its own
+    confidence 0.997 and 0.4 m from the truth, read "weak match 0.19" (flights37_session37.md)."""
+    out = list(path)
+    for j, c in enumerate(path):
+        if c is None or not cands[j][c].verified or cands[j][c].match.rank == 1:
+            continue
+        top = next((k for k, x in enumerate(cands[j]) if x.match.rank == 1 and x.verified), None)
+        if top is not None and haversine_m(cands[j][top].position, cands[j][c].position) <= slack_m:
+            out[j] = top
+    return out
+
+
 def _unwrapped_lons(anchors: dict[int, LatLon], idx: Sequence[int]) -> np.ndarray:
     """The longitudes (degrees) of `anchors` in the order `idx`, each the short way round from the one
     before, so a flight across ±180° runs on through 180 instead of jumping back across the globe."""
@@ -571,12 +604,37 @@ def _end_velocities(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, min_base_s:
     return out
 
 
+def _sharp_turns(t: np.ndarray, lat: np.ndarray, lon: np.ndarray, turn_deg: float, min_leg_m: float) -> list[int]:
+    """Indices k (1 .. len - 2) of the anchors (sorted by time `t`, seconds; `lat`, `lon` degrees,
+    longitudes unwrapped) where the path through them turns by more than `turn_deg` degrees: the
+    angle between the legs k-1 -> k and k -> k+1, each longer than `min_leg_m` metres (a shorter
+    leg's heading is its ends' noise). Local metres about the first anchor (equirectangular)."""
+    if len(t) < 3 or turn_deg >= 180.0:
+        return []
+    m_lat, m_lon = metres_per_degree(float(lat[0]))
+    legs = np.diff(np.column_stack([(lon - lon[0]) * m_lon, (lat - lat[0]) * m_lat]), axis=0)  # (K-1, 2)
+    length = np.hypot(legs[:, 0], legs[:, 1])
+    out = []
+    for k in range(1, len(t) - 1):
+        a, b = legs[k - 1], legs[k]
+        if length[k - 1] > min_leg_m and length[k] > min_leg_m:
+            cos = float(a @ b) / (length[k - 1] * length[k])
+            if cos < math.cos(math.radians(turn_deg)):
+                out.append(k)
+    return out
+
+
 def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: float = 0.0,
-                 min_base_s: float = 0.0, max_speed_mps: float = math.inf, slack_m: float = 0.0) -> list[LatLon | None]:
+                 min_base_s: float = 0.0, max_speed_mps: float = math.inf, slack_m: float = 0.0,
+                 sharp_turn_deg: float = 180.0) -> list[LatLon | None]:
     """Each frame's position between the anchors around it: a cubic spline in time through the
     anchors (scipy CubicSpline, not-a-knot) when there are 4 or more, so a gap on a curve follows
     the curve (measured on the synthetic flights: bad-stretch error 28 -> 2.5 m for the video),
-    else linear. Before the first and after the last anchor: constant velocity for up to
+    else linear. Where the anchors' path turns by more than `sharp_turn_deg` degrees at an anchor
+    (MotionModel.sharp_turn_deg; legs longer than 2 x `slack_m`: _sharp_turns), the spline is
+    split at that anchor, each piece its own spline (linear where a piece has under 4 anchors): one
+    spline through a corner swings past it on both sides (track37_session37.md: 34-125 m across a
+    20 s gap after a column's end). Before the first and after the last anchor: constant velocity for up to
     `horizon_s` seconds, then held. The velocity (constant-velocity model) is the end anchor's
     from the nearest anchor at least `min_base_s` seconds inside it (MotionModel.velocity_base_s:
     two anchors a burst apart give no velocity, and the end is held); the step is capped so that
@@ -593,16 +651,24 @@ def _interpolate(times: Sequence[float], anchors: dict[int, LatLon], horizon_s: 
     # continued across ±180° (each step the short way), folded back below: a flight over the
     # antimeridian interpolates through it, not round the far side of the globe (session 33)
     lon = _unwrapped_lons(anchors, idx)
-    spline = None
-    if len(idx) >= 4 and np.all(np.diff(t) > 0):
+    # pieces of the anchors, [first, last] index, split at sharp turns (the corner anchor ends one
+    # and starts the next); a piece of 4 or more strictly timed anchors gets its own spline,
+    # not-a-knot at the cuts too (a natural end there, or a straight line over the two legs at each
+    # corner, measured worse: more confident-wrong frames, track37_session37.md)
+    splines = []
+    if np.all(np.diff(t) > 0):
         from scipy.interpolate import CubicSpline
 
-        spline = (CubicSpline(t, lat), CubicSpline(t, lon))
+        cuts = [0, *_sharp_turns(t, lat, lon, sharp_turn_deg, 2 * slack_m), len(t) - 1]
+        for a, b in zip(cuts, cuts[1:]):
+            if b - a + 1 >= 4:
+                splines.append((t[a], t[b], CubicSpline(t[a:b + 1], lat[a:b + 1]), CubicSpline(t[a:b + 1], lon[a:b + 1])))
     velocity = _end_velocities(t, lat, lon, min_base_s, max_speed_mps, math.inf)
     out = []
     for x in times:
-        if spline is not None and t[0] <= x <= t[-1]:
-            out.append(LatLon(float(spline[0](x)), _wrap_lon(float(spline[1](x)))))
+        piece = next((s for s in splines if s[0] <= x <= s[1]), None)
+        if piece is not None:
+            out.append(LatLon(float(piece[2](x)), _wrap_lon(float(piece[3](x)))))
             continue
         y = (float(np.interp(x, t, lat)), float(np.interp(x, t, lon)))
         if x < t[0] or x > t[-1]:
@@ -680,6 +746,27 @@ def moved_confidence(times: Sequence[float], verified_anchors: dict[int, LatLon]
     return placed_confidence(placed[0], distance), distance
 
 
+def _turn_across(times: Sequence[float], anchors: dict[int, LatLon], idx: Sequence[int], near: Sequence[int]) -> tuple[float, float]:
+    """(degrees, metres per second) of the gap between the anchors `near` (frame indices: the anchors
+    just before and after a frame, _nearest_anchors) in `anchors` (frame index -> place; `idx`: its
+    keys sorted by (time, index)): the angle between the track's heading into the gap (the anchor
+    before near[0] -> near[0]) and out of it (near[1] -> the anchor after near[1]), and the mean speed
+    over those two legs; (0, 0) where either leg is missing or has no length or time."""
+    if len(near) != 2:
+        return 0.0, 0.0
+    a, b = bisect_left(idx, (times[near[0]], near[0]), key=lambda i: (times[i], i)), \
+        bisect_left(idx, (times[near[1]], near[1]), key=lambda i: (times[i], i))
+    if a == 0 or b + 1 >= len(idx):
+        return 0.0, 0.0
+    xy = local_metres([anchors[idx[a - 1]], anchors[idx[a]], anchors[idx[b]], anchors[idx[b + 1]]], anchors[idx[a]])
+    u, w = xy[1] - xy[0], xy[3] - xy[2]
+    nu, nw = float(np.hypot(*u)), float(np.hypot(*w))
+    du, dw = times[idx[a]] - times[idx[a - 1]], times[idx[b + 1]] - times[idx[b]]
+    if nu == 0 or nw == 0 or du <= 0 or dw <= 0:
+        return 0.0, 0.0
+    return math.degrees(math.acos(max(-1.0, min(1.0, float(u @ w) / (nu * nw))))), (nu / du + nw / dw) / 2
+
+
 def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: MotionModel = MotionModel()) -> Track:
     """The track of one flight: (prediction, seconds) in time order -> Track (see the module doc
     for the statuses)."""
@@ -689,13 +776,13 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     # local metres about a place on the flight (a candidate's): a not-located frame's own estimate
     # may lie anywhere, and metres about a far origin put ±180° between two neighbouring frames
     origin = next((c.position for cs in cands for c in cs), next((p.location for p in preds), LatLon(0.0, 0.0)))
-    path = viterbi_path(times, cands, origin, model)
+    path = _own_top_when_one_place(viterbi_path(times, cands, origin, model), cands, model.verified_slack_m)
     on_track = {j: cands[j][c] for j, c in enumerate(path) if c is not None}
     anchors = verified_anchors = {j: c.position for j, c in on_track.items() if c.verified}
     if not anchors:  # nothing verified: the tile centres on the track are the best there is
         anchors = {j: c.position for j, c in on_track.items()}
     track = _interpolate(times, anchors, model.extrapolate_s, model.velocity_base_s, model.max_speed_mps,
-                         model.verified_slack_m)
+                         model.verified_slack_m, model.sharp_turn_deg)
     # past the ends: only where a velocity is measured over velocity_base_s and keeps the speed limit
     # (plus both anchors' slack, as the Viterbi reach); elsewhere not claimed (not located)
     ends = (model.velocity_base_s, model.max_speed_mps, 2 * model.verified_slack_m)
@@ -779,9 +866,22 @@ def smooth_flight(name: str, items: Sequence[tuple[Prediction, float]], model: M
     # shown: an anchor is never itself placed, so its figure is final): the track through a wrong
     # anchor is wrong there too, and the table's first bucket (0.998) lies above many verified
     # frames' own figures (newuser_session16.md section 2: 0.998 beside verified 0.997).
+    order = sorted(anchors, key=lambda i: (times[i], i))  # for _turn_across
     for j, near in placed_from.items():
         p = points[j]
-        points[j] = replace(p, confidence=placed_confidence(p.status, p.anchor_distance_m,
+        table, distance = p.status, p.anchor_distance_m
+        if p.status == "interpolated":
+            # Across a gap where the track turns by more than sharp_turn_deg (its heading into the
+            # gap against its heading out), the drone turned somewhere in it, and no anchor says how
+            # far it flew before turning: the frame is read as one past an end (the extrapolated
+            # table), at no less than the track's speed times its seconds from the nearer anchor
+            # (set, not measured: the tables were fitted on smooth flights; on the built flights of
+            # track37_cases.py such frames were right 30 of 42 times while reading 0.83-0.99).
+            turn, speed = _turn_across(times, anchors, order, near)
+            if turn > model.sharp_turn_deg:
+                table = "extrapolated"
+                distance = max(distance, speed * min(abs(times[j] - times[i]) for i in near))
+        points[j] = replace(p, confidence=placed_confidence(table, distance,
                                                             [points[i].confidence for i in near]))
     # A flight that hardly verified (outside_tiles: its frames' answers carry the caution): the table of
     # placed frames was fitted in-region, so a frame nothing verified claims no more than the rule lets
