@@ -156,7 +156,7 @@ M = [
  # core/sources/package_commit.py, wmts_grid.GpkgSink
  ("PC1", PC, "    if missing and record is not None:", "    if False:", T_PC),
  ("PC2", PC, "        self.missing.clear()", "        pass", T_PC),
- ("PC3", PC, "                record(*entry)\n            db.commit()", "                record(*entry)", T_PC),
+ ("PC3", PC, "        _alone(db, lambda: [record(*entry) for entry in missing])", "        [record(*entry) for entry in missing]", T_PC),
  ("WG1", WG, "        self._pending.add_missing(z, x, y, when)  # replayed by keep_stored", "        pass  # replayed by keep_stored", T_PC),
  ("WG2", WG, "lambda z, x, y, when: self._missing_times().record(z, x, y, when))", "None)", T_PC),
  # core/sources/mbtiles.py, package.image_format

@@ -55,27 +55,26 @@ def keep_stored(db: sqlite3.Connection, pending: Uncommitted,
         except sqlite3.Error:
             pass
     if missing and record is not None:
-        try:
-            db.rollback()
-            for entry in missing:
-                record(*entry)
-            db.commit()
-        except sqlite3.Error:
-            try:
-                db.rollback()
-            except sqlite3.Error:
-                pass
+        _alone(db, lambda: [record(*entry) for entry in missing])
     kept = 0
     for tile in tiles:
-        try:
-            db.rollback()  # anything half done by the failed statement or commit
-            put(*tile)
-            db.commit()
-        except sqlite3.Error:
-            try:
-                db.rollback()
-            except sqlite3.Error:
-                pass
+        if not _alone(db, lambda: put(*tile)):
             break
         kept += 1
     return kept
+
+
+def _alone(db: sqlite3.Connection, write: Callable[[], object]) -> bool:
+    """`write()` in a transaction of its own, after undoing anything the failed statement or commit left
+    half done; True when it was committed, False (rolled back, quietly) when SQLite refused it."""
+    try:
+        db.rollback()
+        write()
+        db.commit()
+        return True
+    except sqlite3.Error:
+        try:
+            db.rollback()
+        except sqlite3.Error:
+            pass
+        return False
