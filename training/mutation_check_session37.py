@@ -206,7 +206,7 @@ M = [
  ("CL3", CL, "ago = (f\"{days:.0f} days ago\" if not dated_ahead(info.last_used, now) else", "ago = (f\"{days:.0f} days ago\" if True else", T_CL),
  ("CL4", CL, "answers = [q for q in queries if recorded_position(q) is None and written_answer(q) is not None]", "answers = []", T_CL),
  # GeoPackage tables and the app: gpkg.py, xyz.py, gui/
- ("GP1", GP, "    return Path(f\"{CONNECTION_PREFIX}{path}:{table}\")", "    return Path(f\"{path}:{table}\")", T_TT),
+ ("GP1", GP, "    return TableName(f\"{CONNECTION_PREFIX}{path}:{table}\")", "    return TableName(f\"{path}:{table}\")", T_TT),
  ("XY1", XY, "return (root / FOLDER_METADATA).is_file() or (root / \"tilemapresource.xml\").is_file()", "return (root / FOLDER_METADATA).is_file()", T_OO),
  ("GU1", MW, "        return split_table(path)[0]", "        return path", T_TT),
  ("GU2", MW, "            if path.suffix.lower() == \".gpkg\":  # several tile tables", "            if False:  # several tile tables", T_TT),
