@@ -104,3 +104,14 @@ def test_delete_in_a_text_box_deletes_a_character_not_the_photos(qtbot, located)
     qtbot.keyClick(edit, Qt.Key.Key_Delete)
     qtbot.wait(200)
     assert edit.text() == "auto" and w.query_list.model().rowCount() == 4 and not w.runner.busy
+
+
+def test_taking_photos_out_drops_everything_kept_for_them(qtbot, tmp_path):
+    """_take_out (a geotagged copy replaced by its original; Remove Selected Photos) drops each kept dict's entry,
+    the track's answer and shot too: it left those, which Remove Selected Photos' own loop dropped (review37)."""
+    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
+    for kept in (w.queries, w.predictions, w.failures, w.track_answers, w.track_shots, w.query_thumbs):
+        kept.update({"a.jpg": object(), "b.jpg": object()})
+    w._take_out(["a.jpg"])
+    for kept in (w.queries, w.predictions, w.failures, w.track_answers, w.track_shots, w.query_thumbs):
+        assert list(kept) == ["b.jpg"]

@@ -132,7 +132,7 @@ def flight_caution(predictions: Sequence[Prediction]) -> str | None:
     return next((p.caution for p in predictions if is_outside_caution(p.caution)), None)
 
 
-# A frame the track places between (or just past) verified frames of its flight, whose own picture was
+# A frame the track extrapolates just past verified frames of its flight, whose own picture was
 # read and matched none of its candidates (its own answer "retrieved", with no caution: neither too
 # blurred nor featureless, which make a frame "not located" or give it the low-texture caution). The
 # track's table (core/track_confidence.py) was measured on frames whose own pictures were blurred or
@@ -143,13 +143,14 @@ def flight_caution(predictions: Sequence[Prediction]) -> str | None:
 # two cannot be told apart from the frame alone (the one such in-region frame of compare_sequence.py's
 # Las Vegas video was placed 0.1 m from its truth, none of its 10 candidates near it), so the frame
 # keeps the track's place and claims no more than a guess whose place may be outside the tiles
-# (OUTSIDE_CEILING; set, not measured), saying why.
+# (OUTSIDE_CEILING; set, not measured), saying why. A frame interpolated between verified frames is left
+# as the table reads it (core/sequence.smooth_flight applies this to extrapolated frames only).
 UNMATCHED_CAUTION = ("its own picture matched none of the tiles while the frames around it did: it may be of "
                      "another place (another camera, a wrong clock), so its place on the track is a guess")
 
 
 def unmatched_in_flight(prediction: Prediction) -> bool:
     """Whether a flight frame's own answer (model.Prediction) is a readable picture that matched nothing:
-    status retrieved and no caution of its own (see UNMATCHED_CAUTION). The caller applies it only to a
-    frame the track placed from verified frames (verification ran)."""
+    status retrieved and no caution of its own (see UNMATCHED_CAUTION). The caller (sequence.smooth_flight)
+    applies it only to a frame the track extrapolated past verified frames (verification ran)."""
     return prediction.status == STATUS_RETRIEVED and prediction.caution is None

@@ -875,8 +875,11 @@ class Workspace:
         the dense matrix or the TileIndex, under the priors), widened where nothing verified
         (Settings.verify_widen), each photo's answer moved to the tile under its centre, and the
         candidates re-ranked with verified tiles first. One path for every tile set size.
-        `surveyed`: filled with content.survey of each photo whose pixels verification decoded
-        (photo index -> result), so locate decodes such a photo once."""
+        `surveyed`: filled (photo index -> content.survey's (reason, low texture)) for each photo whose
+        pixels verification decoded, each whose survey an earlier run kept with its checks (a resumed
+        photo, not decoded now: Verifier.verify's `recalled`), and, where a second look runs, each
+        photo that verified nothing (surveyed here: the second look skips the blank ones), so locate
+        decodes a photo once."""
         from .content import survey
         from .rerank import query_outline, verified_ranking
 

@@ -179,7 +179,8 @@ class TrackPoint:
     # Why the Point may be a guess, for the track's Point (not the frame's own answer, whose low-texture
     # caution stays off: the Point is the track's): outside_tiles.flight_caution when the run or the
     # flight hardly verified (the place may not be in the tiles), outside_tiles.UNMATCHED_CAUTION on a frame
-    # placed from verified frames whose own readable picture matched nothing; set on unverified frames only.
+    # extrapolated past verified frames whose own readable picture matched nothing (an interpolated one keeps
+    # none: smooth_flight); set on unverified frames only.
     caution: str | None = None
 
     @property

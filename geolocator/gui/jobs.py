@@ -682,7 +682,8 @@ class Session:
 
     def write_map(self, predictions: Sequence[Prediction], *, standalone_to: Path | None = None,
                   progress=None, cancel=None, tracks=None, view=None) -> Path | None:
-        """`tracks` None: webmap finds the flights among the predictions itself. The app's own page:
+        """`tracks` None: the flights the window shows (shown_tracks; before session 37 webmap grouped them
+        itself, with no clock zones), none without predictions. The app's own page:
         None (and a warning) when its folder cannot be written; `standalone_to` raises OutputError."""
         from ..core import webmap
 

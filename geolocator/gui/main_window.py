@@ -993,14 +993,15 @@ class MainWindow(QMainWindow):
     def _take_out(self, ids: list[str]) -> None:
         """Take these listed photos out of the list with their answers (a geotagged copy listed before
         its original, which is added in its place: Loaded.replaced; before ownout37 the list kept the copy's
-        name). The locate that follows the add makes the answers anew for what is listed."""
+        name; remove_selected_photos). The locate that follows makes the answers anew for what is listed.
+        Everything kept per photo goes, its track answer and shot too (before review37 this kept those,
+        remove_selected_photos had its own copy of the loop that dropped them)."""
         if not ids:
             return
         for qid in ids:
-            self.queries.pop(qid, None)
-            self.query_thumbs.pop(qid, None)
-            self.predictions.pop(qid, None)
-            self.failures.pop(qid, None)
+            for kept in (self.queries, self.predictions, self.failures, self.track_answers, self.track_shots,
+                         self.query_thumbs):
+                kept.pop(qid, None)
         self.query_list.remove_queries(ids)
 
     def _add_queries(self, queries, thumbs: dict[str, bytes]) -> list[Query]:
@@ -1029,11 +1030,7 @@ class MainWindow(QMainWindow):
             return None
         if self.runner.busy:
             return None
-        for qid in ids:
-            for kept in (self.queries, self.predictions, self.failures, self.track_answers, self.track_shots,
-                         self.query_thumbs):
-                kept.pop(qid, None)
-        self.query_list.remove_queries(ids)
+        self._take_out(ids)
         if self.selected in ids:
             self.selected = None
             self.results.clear()

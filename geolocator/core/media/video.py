@@ -565,8 +565,8 @@ def _shrink(image: Image.Image, max_side: int) -> Image.Image:
 
 
 def _to_image(frame, max_side: int) -> Image.Image:
-    """RGB PIL image at most `max_side` on its long side, turned as its display matrix says
-    (_display_turn). FFmpeg's swscale converts and shrinks in one step (measured on a 4K frame: ~3x
+    """RGB PIL image at most `max_side` on its long side, turned and mirrored as its display matrix says
+    (_as_shown). FFmpeg's swscale converts and shrinks in one step (measured on a 4K frame: ~3x
     cheaper than converting at full size, then resizing)."""
     w, h = frame.width, frame.height
     s = max_side / max(w, h)

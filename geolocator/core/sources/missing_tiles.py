@@ -19,14 +19,14 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+# a record dated more than this after now was made while the clock ran ahead (a flat clock battery set it to
+# 2036, then it was corrected), or the clock was set back since: how old it is cannot be known. One allowance
+# for the whole cache: the stores', frames' and copies' last uses read it too (store_prune.dated_ahead)
+from ..store_prune import CLOCK_SKEW_S
+
 STAMP = "# recorded "
 TIME_TABLE = "geolocator_missing_time"
 _STAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-# A record dated more than this after now was made while the clock ran ahead (a camera-laptop's clock set to
-# 2036 by a flat battery, then corrected), or the clock was set back since: how old it is cannot be known.
-CLOCK_SKEW_S = 3600.0
 
 
 def record_age(when: float, now: float | None = None) -> float:

@@ -198,7 +198,9 @@ def read_info(archive: Archive) -> PackageInfo:
 
 def load(archive: Archive, *, zoom: int | None = None, tile_size_m: float | None = None) -> TileSet:
     """Tiles of one zoom level, as pmtiles.load: `zoom`, else the level nearest `tile_size_m` metres
-    (package.choose_zoom at the bounds' latitude, else the first tile's). Refs are "z/x/y" (XYZ)."""
+    (package.choose_zoom at the bounds' latitude, else the first tile's). Refs are "z/x/y" (XYZ). Raises
+    InputError naming the archive as read_info does, for an archive with no tiles or none at the zoom
+    chosen, a zoom it does not hold (pick_zoom), or a damaged directory entry."""
     path = archive.path
     info = read_info(archive)
     if not info.zooms:
@@ -219,7 +221,9 @@ def load(archive: Archive, *, zoom: int | None = None, tile_size_m: float | None
 
 
 def read_tile(archive: Archive, ref: str, z: int, x: int, y: int) -> bytes | None:
-    """The bytes of tile z/x/y (`ref` names it in errors), None when the archive lacks it."""
+    """The bytes of tile z/x/y (`ref` names it in errors), None when the archive lacks it. Raises
+    InputError naming the archive when the tile or its leaf directory lies past the file's end (Archive.get)
+    or its bytes do not unpack as the metadata's "compression" says."""
     data = archive.get(z, x, y)
     return None if data is None else _unpacked(archive, data, ref)
 
