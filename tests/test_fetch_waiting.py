@@ -363,3 +363,15 @@ def test_the_retry_missing_default_said_is_the_one_used():
 
     args = build_parser().parse_args(["fetch-tiles", "http://x/{z}/{x}/{y}.png", "--bbox=0,0,1,1", "--out", "o"])
     assert _missing_retry_s(args, F) == F.MISSING_RETRY_S == 24 * 3600
+
+
+def test_the_retry_missing_after_help_names_the_default_wait_the_fetch_uses():
+    """cli.py writes the default into --retry-missing-after's help by hand (the parser does not import
+    fetch, to stay light): it must be MISSING_RETRY_S in hours (review37)."""
+    from geolocator import cli
+
+    fetch_tiles = next(a for a in cli.build_parser()._subparsers._group_actions[0].choices.values()
+                       if any("--retry-missing-after" in o.option_strings for o in a._actions))
+    option = next(o for o in fetch_tiles._actions if "--retry-missing-after" in o.option_strings)
+    assert option.default is None  # None: the fetch's own default applies
+    assert f"(default {F.MISSING_RETRY_S / 3600:g}: a day;" in option.help
