@@ -585,9 +585,10 @@ def coords_cells(location, formats) -> str:
                    for fmt in formats or ())
 
 
-def _tile_set_arg(text: str):
-    """--tiles / index's tile set: a Path, or GDAL's "GPKG:FILE.gpkg:TABLE" kept as written (gpkg.path_or_table:
-    a Path rewrote a table named "a//b" as "a/b", which the file does not hold)."""
+def _path_arg(text: str):
+    """An argparse type for a path as given (--tiles, index's tile set, the app's photos and tile sets): a Path,
+    or GDAL's "GPKG:FILE.gpkg:TABLE" kept as written (gpkg.path_or_table: a Path rewrote a table named "a//b"
+    as "a/b", which the file does not hold). gpkg is imported only when called: the parser stays light."""
     from .core.sources.gpkg import path_or_table
 
     return path_or_table(text)
@@ -1415,7 +1416,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("index", help="extract and cache the features of a tile set", description=DESCRIPTIONS["index"])
-    p.add_argument("tileset", type=_tile_set_arg, help="tiles.csv, a region folder, an XYZ folder, a world-file folder, a GeoTIFF, "
+    p.add_argument("tileset", type=_path_arg, help="tiles.csv, a region folder, an XYZ folder, a world-file folder, a GeoTIFF, "
                                                    "or a tile package (.mbtiles, .pmtiles, .gpkg)")
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="spread extraction over a Ray cluster (ADDRESS: auto, host:6379 or ray://host:10001; "
@@ -1427,7 +1428,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("locate", help="locate drone images in a tile set", description=DESCRIPTIONS["locate"])
     p.add_argument("queries", type=Path, nargs="+", help="drone images, folders of them, or a region folder")
-    p.add_argument("--tiles", type=_tile_set_arg, required=True, help="the tile set (any supported format) or a region folder")
+    p.add_argument("--tiles", type=_path_arg, required=True, help="the tile set (any supported format) or a region folder")
     p.add_argument("--top-k", type=_whole_number(1), default=5, metavar="K",
                    help="tiles ranked per photo and written with it (default 5; at least K are verified)")
     p.add_argument("--out", type=Path, action=_MoreOut,
@@ -1493,7 +1494,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/ + truth.csv, or photos "
                    "with EXIF GPS), or photos with GPS (a folder or a file; or a folder with a truth.csv of "
                    "query,lat,lon) with --tiles")
-    p.add_argument("--tiles", type=_tile_set_arg, help="the tile set (any supported format) to score the photos "
+    p.add_argument("--tiles", type=_path_arg, help="the tile set (any supported format) to score the photos "
                    "given against; their EXIF/XMP GPS is the truth")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     p.add_argument("--adapt", action="store_true", help="adapt to the region (no labels) before evaluating")
@@ -1516,7 +1517,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("adapt", help="adapt to a region without labels and save the adapter", description=DESCRIPTIONS["adapt"])
     p.add_argument("region", type=Path, help="a region folder (tiles.csv + tiles/ + queries/; truth.csv, if any, "
                    "is not used: no labels), or photos (a folder or a file) with --tiles")
-    p.add_argument("--tiles", type=_tile_set_arg, help="the tile set (any supported format) to adapt to with the photos given")
+    p.add_argument("--tiles", type=_path_arg, help="the tile set (any supported format) to adapt to with the photos given")
     p.add_argument("--out", type=Path, help="adapter file (.safetensors; default: the app's adapter folder)")
     _add_adapt_options(p)
     _add_tileset_options(p)

@@ -42,16 +42,8 @@ def _window_size(text: str) -> tuple[int, int]:
     return size
 
 
-def _given_path(text: str):
-    """A path on the app's command line: a Path, or GDAL's "GPKG:FILE.gpkg:TABLE" kept as written
-    (core.sources.gpkg.path_or_table: a Path rewrote a table named "a//b" as "a/b")."""
-    from ..core.sources.gpkg import path_or_table
-
-    return path_or_table(text)
-
-
 def _parser() -> argparse.ArgumentParser:
-    from ..cli import _whole_number  # the CLI's rule: `--steps 0` is refused, naming the option
+    from ..cli import _path_arg, _whole_number  # the CLI's rules: `--steps 0` is refused, naming the option
 
     p = argparse.ArgumentParser(prog="geolocator", description="Locate drone photos in satellite tiles (desktop app).")
     p.add_argument("--demo", action="store_true", help="open the bundled demo region")
@@ -63,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="the screenshot's window size in pixels (default 1440x900)")
     p.add_argument("--screenshot-timeout", type=_whole_number(1), default=None, metavar="S",
                    help=f"seconds a --screenshot waits for the work (default {SCREENSHOT_TIMEOUT_S})")
-    p.add_argument("paths", nargs="*", type=_given_path,
+    p.add_argument("paths", nargs="*", type=_path_arg,
                    help="drone photos, videos or folders; a tile set among them opens as the tile set (tiles.csv, a "
                         "region folder, a GeoTIFF, .mbtiles/.pmtiles/.gpkg, a z/x/y folder)")
     return p
