@@ -40,8 +40,8 @@ M = [
  ("MD2", MD, "    if _processing_method(gps.get(27)) != GEOLOCATOR_GPS_METHOD:\n        return None",
   "    if False:\n        return None", T),
  ("MW1", MW, "            self._take_out(list(loaded.replaced))", "            pass", T_APP),
- ("MW2", MW, "            self.predictions.pop(qid, None)", "            pass", T_APP),
- ("MW3", MW, "            self.failures.pop(qid, None)", "            pass", T_APP),
+ ("MW2", MW, "            for kept in (self.queries, self.predictions, self.failures, self.track_answers, self.track_shots,", "            for kept in (self.queries, self.failures, self.track_answers, self.track_shots,", T_APP),
+ ("MW3", MW, "            for kept in (self.queries, self.predictions, self.failures, self.track_answers, self.track_shots,", "            for kept in (self.queries, self.predictions, self.track_answers, self.track_shots,", T_APP),
 ]
 
 if __name__ == "__main__":

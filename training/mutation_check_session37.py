@@ -215,7 +215,7 @@ M = [
  ("GU5", MW, "        self.query_list.remove_queries(ids)\n\n    def _add_queries(", "        pass\n\n    def _add_queries(", T_GU),
  ("GU6", MW, "        messages += self._gone_folder_notes(results.failures)", "        pass", T_GU),
  ("GU7", MW, "            fit_to_screen(self, FIRST_SIZE)", "            pass", T_GU),
- ("GU8", MW, "            self.predictions.pop(qid, None)", "            pass", T_GU),
+ ("GU8", MW, "            for kept in (self.queries, self.predictions, self.failures, self.track_answers, self.track_shots,", "            for kept in (self.queries, self.failures, self.track_answers, self.track_shots,", T_GU),
  ("TT1", TT, "    if len(tables) <= 1:", "    if len(tables) <= 2:", T_TT),
  ("TT2", TT, "    return (True, table) if ok else (False, None)", "    return (True, table)", T_TT),
  ("JB1", JB, "                listed.pop(copy_id, None)", "                pass", T_GU),
