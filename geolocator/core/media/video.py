@@ -202,11 +202,6 @@ def _display_transform(frame) -> tuple[int, bool]:
     return _quarter_turns(-math.degrees(math.atan2(b, a))), mirror
 
 
-def _display_turn(frame) -> int:
-    """The quarter turns (0-3, counter-clockwise) of _display_transform: what swaps a frame's sides."""
-    return _display_transform(frame)[0]
-
-
 _TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}  # PIL: counter-clockwise
 
 
