@@ -77,23 +77,58 @@ def test_split_gone_names_the_highest_folder_gone_and_keeps_other_failures(tmp_p
     assert grouped == {tmp_path / "card" / "DCIM": gone} and rest == {other: "corrupt"}
 
 
-def test_the_app_says_a_folder_gone_in_its_message_bar(qtbot, tmp_path, monkeypatch):
+def _watched_stats(monkeypatch):
+    """Every _gone_root call's thread, recorded; a stat on a share that went away is slow (here 0.2 s)."""
+    import threading
+    import time
+
+    from geolocator.core import gone_folders
+
+    threads, real = [], gone_folders._gone_root
+
+    def slow_root(path):
+        threads.append(threading.current_thread())
+        time.sleep(0.2)
+        return real(path)
+
+    monkeypatch.setattr(gone_folders, "_gone_root", slow_root)
+    return threads
+
+
+def test_the_app_says_a_folder_gone_found_off_its_thread(qtbot, tmp_path, monkeypatch):
+    """gone37: the window grouped the failures itself in _show_results, statting each failed photo's folder on
+    its own thread, which a dropped network share can hold for seconds (review37). Now the locate job groups
+    them (Results.gone_folders) and the window only shows the line; a regroup says it again, found the same way."""
+    import threading
+
     import pytest
 
     pytest.importorskip("pytestqt")
     pytest.importorskip("PySide6.QtWebEngineWidgets")
     from geolocator.core.model import Query
-    from geolocator.gui.jobs import Results
-    from geolocator.gui.settings import AppSettings
+    from geolocator.core.pipeline import Located
 
-    from .helpers import app_window
+    from .test_gui_first_hour import make_window, wait_idle
 
     folder = _card(tmp_path, 3)
     listed = sorted(folder.iterdir())
     shutil.rmtree(tmp_path / "card" / "DCIM")
-    w = app_window(qtbot, tmp_path, AppSettings(demo_shown=True))
-    monkeypatch.setattr(w.runner, "submit", lambda job: job)
-    w.queries = {p.name: Query(p.name, p) for p in listed}
-    w._show_results(Results([], {p.name: f"{p}: file not found" for p in listed}, None, None, None, None))
-    assert w.message_bar.level == "warning"
-    assert f"{tmp_path / 'card' / 'DCIM'}: the folder is gone" in w.message_bar.text and "3 photos" in w.message_bar.text
+    w = make_window(qtbot, tmp_path)
+    w._add_queries([Query(p.name, p) for p in listed], {})
+
+    def locate(queries, **kw):  # every photo unreadable, as the pipeline keeps them
+        w.session.ws.last = Located((), [], None, {q.path: f"{q.path}: file not found" for q in queries})
+        return []
+
+    monkeypatch.setattr(w.session.ws, "locate", locate)
+    threads = _watched_stats(monkeypatch)
+    for job in (w.locate, w.regroup_flights):
+        w.message_bar.show_messages([])
+        job()
+        wait_idle(qtbot, w)
+        assert w.last_outcome == "done"
+        assert w.message_bar.level == "warning"
+        assert f"{tmp_path / 'card' / 'DCIM'}: the folder is gone" in w.message_bar.text
+        assert "3 photos" in w.message_bar.text
+        assert set(w.failures) == {p.name for p in listed}
+    assert len(threads) == 6 and threading.main_thread() not in threads  # each photo's folder, in each job

@@ -213,7 +213,7 @@ M = [
  ("GU3", MW, "self.open_tileset(connection(path, table) if table is not None else path, zoom=zoom)", "self.open_tileset(path, zoom=zoom)", T_TT),
  ("GU4", MW, "            self._take_out(list(loaded.replaced))", "            pass", T_GU),
  ("GU5", MW, "        self.query_list.remove_queries(ids)\n\n    def _add_queries(", "        pass\n\n    def _add_queries(", T_GU),
- ("GU6", MW, "        messages += self._gone_folder_notes(results.failures)", "        pass", T_GU),
+ ("GU6", MW, "        messages += [(\"warning\", line, details) for line, details in results.gone_folders]", "        pass", T_GU),
  ("GU7", MW, "            fit_to_screen(self, FIRST_SIZE)", "            pass", T_GU),
  ("GU8", MW, "            for kept in (self.queries, self.predictions, self.failures, self.track_answers, self.track_shots,", "            for kept in (self.queries, self.failures, self.track_answers, self.track_shots,", T_GU),
  ("TT1", TT, "    if len(tables) <= 1:", "    if len(tables) <= 2:", T_TT),

@@ -4,7 +4,11 @@ pulled, a network share dropped, the folder moved or deleted while geolocator ra
 Before: each photo read after that was one warning line of its own ("DCIM/100MEDIA/q_0151.jpg: skipped
 (cannot read file (No such file or directory))"), 150 lines for a card pulled halfway through 300 photos,
 none saying what happened. Now those failures are grouped under the highest folder that is gone, said
-once with what to do; the others stay as they were."""
+once with what to do; the others stay as they were.
+
+Finding a folder gone stats it: a network share that went away can hold a stat for many seconds, so the app
+groups in its locate job, on the worker thread (gone_notes, gui.jobs.Results.gone_folders; gone37), never on
+the window's thread."""
 
 from __future__ import annotations
 
@@ -50,3 +54,12 @@ def gone_line(folder, paths) -> str:
     return (f"{folder}: the folder is gone (a disk or card removed, a network share lost, or the folder moved "
             f"while geolocator ran): {count(len(paths), 'photo')} in it not located ({names}); connect it "
             "again and run the same command")
+
+
+def gone_notes(failures: Mapping) -> list[tuple[str, str]]:
+    """(line, details) per folder gone holding two or more of `failures` (path -> reason, as split_gone):
+    `line` is gone_line's with a full stop, `details` the failed paths one a line, in the order given; [] when
+    none. Stats each failed photo's folder and its parents (_gone_root), which can block for seconds on a
+    share that went away: call it off the UI thread (the app: gui.jobs.Session.locate/regroup)."""
+    gone, _ = split_gone(failures)
+    return [(f"{gone_line(folder, paths)}.", "\n".join(str(p) for p in paths)) for folder, paths in gone.items()]

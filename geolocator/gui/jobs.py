@@ -107,6 +107,17 @@ class Results:
     resumed: int = 0  # photos whose verification came from an earlier run (core.pipeline.Located.resumed)
     thermal_note: str | None = None  # the run's thermal photos (core.media.thermal.queries_note), as the CLI warns
     map_failed: bool = False  # a map was due but its page could not be written (Session.write_map warned)
+    # (line, details) per folder gone while the photos were read (a card pulled: core.gone_folders.gone_notes),
+    # found here on the worker thread: the stats it takes can hang on a lost network share (gone37)
+    gone_folders: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _gone_folders(failures: dict[str, str], paths: dict[str, Path]) -> list[tuple[str, str]]:
+    """core.gone_folders.gone_notes of `failures` (query id -> reason) whose photo's path is in `paths` (query
+    id -> path); on the worker thread (it stats folders)."""
+    from ..core.gone_folders import gone_notes
+
+    return gone_notes({paths[qid]: why for qid, why in failures.items() if qid in paths})
 
 
 def _track_answers(predictions: Sequence[Prediction], tracks: Sequence) -> dict[str, Prediction]:
@@ -535,16 +546,19 @@ class Session:
         results = self._grouped(queries, predictions, failures, self.ws.last.queries if predictions else (),
                                 progress=progress, cancel=cancel, flights=flights)
         results.thermal_note = thermal
+        results.gone_folders = _gone_folders(failures, {q.id: q.path for q in queries})
         results.resumed = self.ws.last.resumed if predictions and self.ws.last is not None else 0
         return results
 
     def regroup(self, predictions: Sequence[Prediction], failures: dict[str, str] | None = None, *,
+                failed_paths: dict[str, Path] | None = None,
                 progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> Results:
         """The Results of answers already located (`predictions`, the window's; `failures` kept as they
-        are) grouped into flights again under the clock zones set now (self.clock_zones; core.sequence.smooth
-        splits flights by clock), with no photo located again: the list's track statuses, the Results
-        pane's track answers, the scores and the map follow at once (session 32; before, a new zone
-        re-split the flights only at the next Locate). The per-flight evidence follows the new flights
+        are; `failed_paths`, query id -> path, their photos', for the folders gone said again) grouped into
+        flights again under the clock zones set now (self.clock_zones; core.sequence.smooth splits flights
+        by clock), with no photo located again: the list's track statuses, the Results pane's track answers,
+        the scores and the map follow at once (session 32; before, a new zone re-split the flights only at
+        the next Locate). The per-flight evidence follows the new flights
         (core.flights.regrouped_evidence: read again from the last locate's answers before any flight's
         cap, session 34). Thumbnails are not made again (none new)."""
         from ..core.flights import regrouped_evidence
@@ -561,6 +575,7 @@ class Session:
         from ..core.media.thermal import queries_note
 
         results.thermal_note = queries_note(queries) if queries else None  # the warnings the locate showed
+        results.gone_folders = _gone_folders(dict(failures or {}), failed_paths or {})
         return results
 
     def _grouped(self, queries: Sequence[Query], predictions: Sequence[Prediction], failures: dict[str, str],

@@ -1233,18 +1233,6 @@ class MainWindow(QMainWindow):
                     "add them in the Backbone panel).", info.fallback_reason)
         return None
 
-    def _gone_folder_notes(self, failures: dict[str, str]) -> list[tuple[str, str, str]]:
-        """A warning (level, text, details) per folder that went away while the photos were located (a card
-        pulled: core/gone_folders.py), as the CLI says it; its photos stay marked failed in the list."""
-        from ..core.gone_folders import gone_line, split_gone
-
-        paths = {self.queries[qid].path: why for qid, why in failures.items() if qid in self.queries}
-        if not paths:
-            return []
-        gone, _ = split_gone(paths)
-        return [("warning", f"{gone_line(folder, list(found))}.", "\n".join(str(p) for p in found))
-                for folder, found in gone.items()]
-
     def _show_results(self, results: Results | None, notes: list[tuple[str, str, str]] = ()) -> None:
         """Show a job's results; `notes` (level, text, details) go in the message bar together with
         the warning that the photos were taken far from the tiles, which comes first."""
@@ -1258,7 +1246,9 @@ class MainWindow(QMainWindow):
             messages.append(("warning", results.thermal_note, ""))
         if results.tiles_not_read:  # tiles left out of the search, as the CLI warns
             messages.append(("warning", f"{results.tiles_not_read[0]}.", results.tiles_not_read[1]))
-        messages += self._gone_folder_notes(results.failures)
+        # a folder gone while the photos were read (a card pulled), as the CLI says it; its photos stay marked
+        # failed in the list. Found by the job (Results.gone_folders): its stats can hang on a lost share
+        messages += [("warning", line, details) for line, details in results.gone_folders]
         backbone = self._backbone_notice(results.backbone)
         self.message_bar.show_messages(messages + ([backbone] if backbone else []))
         self.message_bar.end_step()  # nothing said: an earlier step's message (a fetch's 404s) goes
@@ -1388,8 +1378,10 @@ class MainWindow(QMainWindow):
         before it; `notes` are shown again with them."""
 
         def run(progress, cancel):
-            return self.session.regroup(list(self.predictions.values()), dict(self.failures), progress=progress,
-                                        cancel=cancel)
+            failures = dict(self.failures)
+            paths = {qid: self.queries[qid].path for qid in failures if qid in self.queries}
+            return self.session.regroup(list(self.predictions.values()), failures, failed_paths=paths,
+                                        progress=progress, cancel=cancel)
 
         return self._submit("Grouping flights", run, lambda results: self._show_results(results, list(notes)))
 
