@@ -49,6 +49,26 @@ for line in sys.stdin:
 print(json.dumps(out))
 """
 
+STAGES = """
+import json, sys, time
+from pathlib import Path
+from geolocator.core.media import thumb_framing as tf
+from geolocator.core.media.metadata import read_photo_meta
+out = []
+for line in sys.stdin:
+    path = Path(line.strip())
+    meta = read_photo_meta(path)
+    t0 = time.perf_counter()
+    thumb = tf.exif_thumbnail(path)
+    t1 = time.perf_counter()
+    pixels = tf._pixels(path, 4 * max(thumb.shape))
+    t2 = time.perf_counter()
+    tf.place_in_thumbnail(thumb, pixels, 4000 / 2250)
+    t3 = time.perf_counter()
+    out.append([t1 - t0, t2 - t1, t3 - t2, list(pixels.shape)])
+print(json.dumps(out))
+"""
+
 
 def make_photos(dji: Path, queries: Path, folder: Path, n_queries: int) -> dict[str, str]:
     """Writes the folder of photos; {path: kind}."""
@@ -91,9 +111,9 @@ def make_photos(dji: Path, queries: Path, folder: Path, n_queries: int) -> dict[
     return kinds
 
 
-def timed(checkout: Path, paths: list[str]) -> dict[str, list]:
+def timed(checkout: Path, paths: list[str], script: str = TIMER):
     env = dict(os.environ, PYTHONPATH=str(checkout), OMP_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, "-c", TIMER, paths[-1]], input="\n".join(paths), text=True,
+    done = subprocess.run([sys.executable, "-c", script, paths[-1]], input="\n".join(paths), text=True,
                           capture_output=True, env=env, cwd=checkout, check=True)
     return json.loads(done.stdout)
 
@@ -140,6 +160,12 @@ def main() -> None:
         said = framing["after"][p]
         print(f"| {Path(p).name} | {kinds[p]} | " + " | ".join(f"{best[n][p]:.3f}" for n in names)
               + f" | {said[:110]}{'...' if len(said) > 110 else ''} |")
+    resized = [p for p in paths if kinds[p] == "resized"]
+    stages = timed(HERE, resized, STAGES)
+    print("\nWhere a resized photo's search time goes, after (one pass, seconds): thumbnail read, pixels decoded"
+          " (JPEG draft), matches\n\n| photo | thumbnail | pixels (decoded size) | matches |\n|---|---|---|---|")
+    for p, (t_thumb, t_pix, t_match, shape) in zip(resized, stages):
+        print(f"| {Path(p).name} | {t_thumb:.3f} | {t_pix:.3f} ({shape[1]} x {shape[0]}) | {t_match:.3f} |")
     if args.same:
         differ = [p for p in paths if framing[args.same][p] != framing["after"][p]]
         for p in differ:
