@@ -13,7 +13,8 @@ height), the pixels shrunk to that size are compared with every place in the thu
 normalised correlation (OpenCV matchTemplate, TM_CCOEFF_NORMED); the whole frame is tried the same way,
 as the pixels are and turned a quarter either way. A crop is placed only where its best place correlates
 at least PLACE_SCORE and better than the whole frame by PLACE_MARGIN, so a thumbnail of the pixels
-themselves (a resize, a new thumbnail) never reads as a crop. The thumbnail's picture is the frame fitted
+themselves (a resize, a new thumbnail) never reads as a crop; where the whole frame's score alone
+settles that (settled_whole), the shares are not searched. The thumbnail's picture is the frame fitted
 in it, centred (DCF cameras write 160 x 120 and letterbox a 16:9 frame). Only photos with EXIF Orientation
 1 or none (a thumbnail is stored as the pixels are; a box of a turned photo would be in stored coordinates).
 Reading never raises: no evidence is None.
@@ -94,11 +95,34 @@ def _best(picture: np.ndarray, template: np.ndarray) -> tuple[float, tuple[int, 
     return float(best), at
 
 
+def _verdict(box, score: float, whole: float) -> str | None:
+    """place_in_thumbnail's reading: "placed" (the box's place correlates at least PLACE_SCORE and beats the
+    whole frame by PLACE_MARGIN), "whole" (the whole frame correlates at least WHOLE_SCORE and no place
+    beats it by PLACE_MARGIN) or None (no clear answer)."""
+    if box is not None and score >= PLACE_SCORE and score - whole >= PLACE_MARGIN:
+        return "placed"
+    if whole >= WHOLE_SCORE and score - whole < PLACE_MARGIN:
+        return "whole"
+    return None
+
+
+def settled_whole(whole: float) -> bool:
+    """Whether the whole frame's score `whole` already decides _verdict as "whole", whatever any share
+    scores: it is at least WHOLE_SCORE and 1 - whole is under PLACE_MARGIN, so no share's score, at most 1
+    (OpenCV clamps TM_CCOEFF_NORMED to [-1, 1]: templmatch.cpp, common_matchTemplate), can beat it by
+    PLACE_MARGIN. Float subtraction is monotone, so `score - whole < PLACE_MARGIN` holds for every
+    score <= 1 when it holds for 1."""
+    return whole >= WHOLE_SCORE and 1.0 - whole < PLACE_MARGIN
+
+
 def place_in_thumbnail(thumb: np.ndarray, pixels: np.ndarray, frame_aspect: float):
     """Where `pixels` (grey (h, w), the photo as stored) lie in the frame the thumbnail `thumb` (grey) shows,
     the frame's width / height being `frame_aspect`: (box (left, top, right, bottom) as fractions of the frame,
-    its score, the whole frame's best score (as the pixels are or turned a quarter)), the box None when no
-    share smaller than the whole was tried. Scores are normalised correlations (-1 to 1); see the module doc."""
+    its score, the whole frame's best score (as the pixels are or turned a quarter)), the box None (score -1)
+    when no share smaller than the whole was tried: none fits, or the whole frame's score already settles
+    the answer (settled_whole: a resize, or a thumbnail the tool wrote anew, is not searched; the search
+    was most of a resized photo's metadata reading: training/bench_thumb_framing.py). Scores are normalised
+    correlations (-1 to 1); see the module doc."""
     import cv2
 
     picture = _picture(thumb, frame_aspect)
@@ -107,6 +131,8 @@ def place_in_thumbnail(thumb: np.ndarray, pixels: np.ndarray, frame_aspect: floa
         return None, -1.0, -1.0
     whole = max(_best(picture, cv2.resize(p, (pw, ph), interpolation=cv2.INTER_AREA))[0]
                 for p in (pixels, np.rot90(pixels), np.rot90(pixels, 3)))
+    if settled_whole(whole):  # no share can beat it by PLACE_MARGIN: the 57 searches could not change the answer
+        return None, -1.0, whole
     h, w = pixels.shape
     aspect = w / h
     largest = min(1.0, ph * aspect / pw)  # the widest share whose height still fits in the frame
@@ -158,12 +184,13 @@ def thumbnail_framing(path: Path, found: Framing | None, recorded: tuple[int, in
     except Exception as exc:  # noqa: BLE001 - OpenCV refusing odd sizes is no evidence
         log.debug("%s: thumbnail not compared (%s)", path, exc)
         return found
-    if box is not None and score >= PLACE_SCORE and score - whole >= PLACE_MARGIN:
+    verdict = _verdict(box, score, whole)
+    if verdict == "placed":
         said = ", ".join(f"{v:.3f}" for v in box)
         return Framing(True, box, f"{found.source}; the EXIF thumbnail (the camera's whole frame, kept by the crop "
                                   f"tool) shows the pixels as its box ({said}; correlation {score:.2f}, "
                                   f"the whole frame's {whole:.2f})")
-    if whole >= WHOLE_SCORE and score - whole < PLACE_MARGIN:
+    if verdict == "whole":
         return Framing(found.cropped, None, f"{found.source}; the EXIF thumbnail shows the same picture "
                                             f"(correlation {whole:.2f}: a resize, or a thumbnail the tool wrote anew)",
                        found.least_share)
