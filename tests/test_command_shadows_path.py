@@ -29,3 +29,22 @@ def test_a_folder_named_like_a_command_is_said_and_the_way_to_open_it_given(tmp_
     # the ways the note gives (and shell completion's `cache/`) are paths, not commands: the app opens them
     assert not {"./cache", "cache/"} & command_names()
 
+
+
+def test_the_app_takes_a_geopackage_table_as_gdal_names_it(tmp_path, monkeypatch, capsys):
+    """Input (trial37): `geolocator 'GPKG:two.gpkg:ortho 2024' photos/`, the name the several-tables warning
+    and docs/inputs.md offer for the app's command line. Before: "'GPKG:…' is not a command and no such file
+    or folder exists", exit 2, no window. Now the app is started with it; a table of a missing file is
+    still refused by name."""
+    import geolocator.gui.app as app
+
+    started = []
+    monkeypatch.setattr(app, "main", lambda argv: started.append(argv) or 0)
+    (tmp_path / "two.gpkg").write_bytes(b"")
+    (tmp_path / "photos").mkdir()
+    given = [f"GPKG:{tmp_path / 'two.gpkg'}:ortho 2024", str(tmp_path / "photos")]
+    assert main(given) == 0
+    assert started == [given]
+    assert main([f"GPKG:{tmp_path / 'gone.gpkg'}:ortho 2024"]) == 2
+    assert f"'GPKG:{tmp_path / 'gone.gpkg'}:ortho 2024' is not a command" in capsys.readouterr().err
+    assert len(started) == 1
