@@ -48,3 +48,24 @@ def test_the_app_takes_a_geopackage_table_as_gdal_names_it(tmp_path, monkeypatch
     assert main([f"GPKG:{tmp_path / 'gone.gpkg'}:ortho 2024"]) == 2
     assert f"'GPKG:{tmp_path / 'gone.gpkg'}:ortho 2024' is not a command" in capsys.readouterr().err
     assert len(started) == 1
+
+
+def test_sigterm_ends_any_command_with_130_as_ctrl_c_does(tmp_path):
+    """Input (trial37): `kill PID` (SIGTERM) of a running `geolocator locate`. Before: the process vanished with
+    status 143 and no line, though docs/command-line.md says 130 after Ctrl-C or SIGTERM (only fetch-tiles
+    caught it). A command that signals itself stands in for the long run (a subprocess: without the fix the
+    signal ends the process)."""
+    import subprocess
+    import sys
+
+    code = ("import os, signal, sys, time\n"
+            "from geolocator import cli\n"
+            "def slow(args):\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "    time.sleep(20)\n"
+            "    return 0\n"
+            "cli.cmd_cache = slow\n"
+            f"sys.exit(cli.main(['cache', '--cache-dir', {str(tmp_path)!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr
