@@ -1774,7 +1774,9 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm.contrib.logging import logging_redirect_tqdm
 
     try:
-        with logging_redirect_tqdm(loggers=[logging.root]):  # messages above the bars, never glued to one; "geolocator" propagates to root (listing it too printed every message twice)
+        # every command, not fetch-tiles only: a `locate` killed with SIGTERM ended 143 without a word (trial37), where
+        # command-line.md says 130 after Ctrl-C or SIGTERM, with the line saying what was kept
+        with logging_redirect_tqdm(loggers=[logging.root]), _sigterm_as_interrupt():  # messages above the bars, never glued to one; "geolocator" propagates to root (listing it too printed every message twice)
             status = args.func(args)
             sys.stdout.flush()  # a pipe holds the lines until exit: a reader gone is met here, not at shutdown
             return status

@@ -161,6 +161,24 @@ def test_a_server_that_only_answers_429_is_said_to_limit_requests_not_to_have_a_
     assert "--concurrency 1" in msg and "URL may be wrong" not in msg
 
 
+def test_a_small_area_whose_every_tile_got_only_429_gets_the_same_advice(tmp_path):
+    """Input (trial37): an area of 4 tiles, each answered 429 on every attempt (fewer than the 8 that stop a
+    fetch). Before: per-tile warnings, then the CLI's "no tile could be fetched", without saying to wait and
+    ask one tile at a time, as the README says. Now the same FetchError as for 8 such tiles."""
+    from .tile_server import TileServer
+
+    tiles = _served()
+    wanted = sorted(tiles)[:4]
+    limited = {t: [(429, {"Retry-After": "0"}, b"slow down")] * 2 for t in wanted}
+    with TileServer(tiles, limited) as server:
+        with pytest.raises(F.FetchError) as e:
+            F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "xyz", retries=1, backoff_s=0.01,
+                          max_wait_s=0.5, concurrency=1)
+    msg = str(e.value)
+    assert "answered the first 4 tiles only with HTTP 429 Too Many Requests" in msg
+    assert "--concurrency 1" in msg and "was not created" in msg
+
+
 # -- a clock that jumped: records dated in the future ------------------------------------------------
 
 def test_a_404_recorded_while_the_clock_ran_years_ahead_is_asked_for_again(tmp_path):

@@ -81,3 +81,22 @@ def test_an_elevation_geopackage_is_named_as_such(tmp_path):
     assert (err.value.path, err.value.problem) == (p, "its rasters are gridded coverage data (elevation or other "
                                                       "values, 2d-gridded-coverage), not imagery: geolocator needs "
                                                       "image tiles")
+
+
+def test_the_example_for_another_table_pastes_into_a_shell_as_one_argument(tmp_path, caplog):
+    """Input (trial37): area.gpkg whose second table is named 'ortho 2024' (QGIS and GDAL keep spaces). Before:
+    the warning's example read `e.g. GPKG:area.gpkg:ortho 2024`, which a shell splits into two arguments; now
+    it is quoted, and the one argument it gives opens that table."""
+    import shlex
+
+    p = _gdal_gpkg(tmp_path / "area.gpkg")
+    _gdal_gpkg(p, table="ortho 2024", append=True, seed=1)
+    with caplog.at_level(logging.WARNING, logger="geolocator"):
+        load_package(p)
+    (message,) = [r.getMessage() for r in caplog.records]
+    example = message.split("(e.g. ", 1)[1].split("; the app", 1)[0]
+    assert example == f"'GPKG:{p}:ortho 2024'"
+    (arg,) = shlex.split(example)
+    given = gpkg.path_or_table(arg)  # what --tiles makes of it
+    assert (given.file, given.table) == (p, "ortho 2024")
+    assert {t.ref.split("/")[0] for t in gpkg.load(given.file, table=given.table).tiles} == {"ortho 2024"}

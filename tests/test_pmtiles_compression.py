@@ -152,7 +152,8 @@ def test_damaged_compressed_data_is_named_with_its_codec(tmp_path):
     z = packed_archive(tmp_path / "z.pmtiles", good, internal="ZSTD", tile_comp="ZSTD")
     cut = tmp_path / "cut.pmtiles"
     cut.write_bytes(z.read_bytes()[:-2])  # the last tile's frame loses its end
-    assert _err(pm.read_tile, cut, "1/1/1").problem == "tile 1/1/1: corrupt zstd data (truncated frame)"
+    # the file cut short is said as such, with the byte the tile runs to (trial37; before: "corrupt zstd data")
+    assert _err(pm.read_tile, cut, "1/1/1").problem.endswith("(cut short: copy it again)")
     assert pm.read_tile(cut, "1/0/0") == b"one"
     # a root directory that is not brotli: the listing and the look-up say the directory is damaged
     d = packed_archive(tmp_path / "d.pmtiles", good)
@@ -303,3 +304,28 @@ def test_a_zstd_bomb_is_fed_to_its_decoder_in_small_steps(monkeypatch):
     with pytest.raises(ValueError, match="zstd data unpacks to over 1 MB"):
         pm.unpack(bomb, "ZSTD")
     assert pieces and max(pieces) <= 32 * 2**20
+
+
+@pytest.mark.parametrize("leaf_size", [None, 1])
+def test_an_archive_cut_short_names_the_byte_its_tiles_run_to(tmp_path, leaf_size):
+    """A v3 archive copied only in part (trial37): its first tile is read, a tile past the cut is named with
+    the byte it runs to and the file's size, as version 2 archives are; before, a tile cut in half read as
+    "corrupt image data (image file is truncated)" and one wholly past the end as "not an image"."""
+    png = [_image("PNG", seed)[0] for seed in range(3)]
+    tiles = {(2, 0, 0): png[0], (2, 1, 1): png[1], (2, 3, 3): png[2]}
+    p = packed_archive(tmp_path / "whole.pmtiles", tiles, internal="NONE", tile_comp="NONE", leaf_size=leaf_size)
+    raw = p.read_bytes()
+    cut = tmp_path / "cut.pmtiles"
+    cut.write_bytes(raw[:len(raw) - len(png[2]) - 10])  # 2/1/1 loses its last 10 bytes, 2/3/3 is all gone
+    assert pm.read_tile(cut, "2/0/0") == png[0]
+    for ref, end in (("2/1/1", len(raw) - len(png[2])), ("2/3/3", len(raw))):
+        e = _err(pm.read_tile, cut, ref)
+        assert e.path == cut
+        assert e.problem == (f"tile {ref}: its bytes run to byte {end:,} but the file holds "
+                             f"{len(raw) - len(png[2]) - 10:,} bytes (cut short: copy it again)")
+    if leaf_size:  # cut inside the last leaf directory: that leaf is named, not parsed as a damaged one
+        data_start = len(raw) - sum(len(b) for b in png)
+        cut.write_bytes(raw[:data_start - 3])
+        assert _err(pm.read_tile, cut, "2/3/3").problem == (
+            f"cut short: a leaf directory runs to byte {data_start:,} but the file holds {data_start - 3:,} bytes "
+            "(copy it again)")

@@ -1499,7 +1499,10 @@ def fetch_tiles(
                          "stopped. A network that wants you to sign in first (hotel, ship, satellite or mobile Wi-Fi) "
                          "answers every address with its login page: open any web page in a browser, sign in, then "
                          f"try again. Otherwise check the URL (the service may be sending an error page){not_created}")
-    if errors >= STOP_AFTER_ERRORS and report.fetched == 0 and not report.cancelled:
+    # an area of fewer than STOP_AFTER_ERRORS tiles, every one answered only with 429, gets the same advice (trial37:
+    # 4 such tiles ended "no tile could be fetched", not saying to wait and use --concurrency 1)
+    only_429 = 0 < errors == len(report.failed) and errors_why.startswith("HTTP 429")
+    if (errors >= STOP_AFTER_ERRORS or only_429) and report.fetched == 0 and not report.cancelled:
         host = source_host(template.url)
         service = f"{template.name} ({host})" if template.name and template.name != host else host
         if errors_why.startswith("HTTP 429"):  # the URL is right: the service asks us to slow down

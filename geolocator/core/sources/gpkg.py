@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -289,10 +290,13 @@ def load(path: Path, *, zoom: int | None = None, tile_size_m: float | None = Non
     if table is None and len(tables := _tile_tables(path)) > 1:
         # said where the set is loaded (once), not in read_info, which the app and CLI call often
         # and how to read another (leftovers36): GDAL's connection string, as gdalinfo and QGIS name a table
+        # quoted for the shell where it needs it (trial37: the example "GPKG:area.gpkg:ortho 2024", pasted, gave
+        # locate two arguments)
         log.warning("%s holds %d tile tables (%s); only %r, the first by name, is read: choose another as GDAL "
-                    "names it, --tiles %s%s:TABLE (e.g. %s%s:%s; the app takes the same name on its command line)",
-                    path, len(tables), ", ".join(map(repr, tables)), info.table, CONNECTION_PREFIX, path,
-                    CONNECTION_PREFIX, path, tables[1])
+                    "names it, --tiles %s:TABLE (e.g. %s; the app takes the same name on its command line)",
+                    path, len(tables), ", ".join(map(repr, tables)), info.table,
+                    shlex.quote(f"{CONNECTION_PREFIX}{path}"),
+                    shlex.quote(f"{CONNECTION_PREFIX}{path}:{next(t for t in tables if t != info.table)}"))
     table = info.table
     crs_text, crs = _crs(path, table)
     matrices = _matrices(path, table)

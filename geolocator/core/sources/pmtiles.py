@@ -223,7 +223,9 @@ class _Archive:
 
     def get(self, z: int, x: int, y: int) -> bytes | None:
         """Tile bytes, the look-up of pmtiles.reader.Reader.get (root, then at most 3 leaf levels,
-        spec v3 section 'Directories') over cached directories."""
+        spec v3 section 'Directories') over cached directories. Raises InputError naming the file and the
+        byte it would have to reach when the tile or its leaf directory lies past the file's end (cut short),
+        as pmtiles_v2.Archive.get does."""
         from pmtiles.tile import find_tile, zxy_to_tileid
 
         if not (0 <= z <= 31 and 0 <= x < 1 << z and 0 <= y < 1 << z):
@@ -237,8 +239,15 @@ class _Archive:
             if entry is None:
                 return None
             if entry.run_length > 0:
+                end = h["tile_data_offset"] + entry.offset + entry.length
+                if end > len(self.map):  # a slice past the end is short or empty: "truncated", "not an image"
+                    raise InputError(self.path, f"tile {z}/{x}/{y}: its bytes run to byte {end:,} but the file holds "
+                                                f"{len(self.map):,} bytes (cut short: copy it again)")
                 return self.get_bytes(h["tile_data_offset"] + entry.offset, entry.length)
             offset, length = h["leaf_directory_offset"] + entry.offset, entry.length
+            if offset + length > len(self.map):
+                raise InputError(self.path, f"cut short: a leaf directory runs to byte {offset + length:,} but the "
+                                            f"file holds {len(self.map):,} bytes (copy it again)")
         return None
 
     def close(self) -> None:
