@@ -143,20 +143,25 @@ def test_a_200_with_an_empty_body_is_a_missing_tile_not_a_page(tmp_path):
     assert {f"{z}/{x}/{y}" for z, x, y in wanted[:10]} <= set(lines)
 
 
-def test_a_server_that_only_answers_429_is_said_to_limit_requests_not_to_have_a_wrong_url(tmp_path):
-    """Input: every tile answered 429 with Retry-After: 0. Before: "HTTP 429 after 2 attempts" per tile and,
-    after eight, "It may be down or overloaded (try again later), or the URL may be wrong". Now the
-    reason says the service limits requests, and the advice is to wait and ask one tile at a time."""
+def _every_tile_429(tmp_path, n: int) -> str:
+    """The FetchError's message of a fetch of `n` tiles, each answered 429 (Retry-After: 0) on every attempt."""
     from .tile_server import TileServer
 
     tiles = _served()
-    wanted = sorted(tiles)[:8]
+    wanted = sorted(tiles)[:n]
     limited = {t: [(429, {"Retry-After": "0"}, b"slow down")] * 2 for t in wanted}
     with TileServer(tiles, limited) as server:
         with pytest.raises(F.FetchError) as e:
             F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "xyz", retries=1, backoff_s=0.01,
                           max_wait_s=0.5, concurrency=1)
-    msg = str(e.value)
+    return str(e.value)
+
+
+def test_a_server_that_only_answers_429_is_said_to_limit_requests_not_to_have_a_wrong_url(tmp_path):
+    """Input: every tile answered 429 with Retry-After: 0. Before: "HTTP 429 after 2 attempts" per tile and,
+    after eight, "It may be down or overloaded (try again later), or the URL may be wrong". Now the
+    reason says the service limits requests, and the advice is to wait and ask one tile at a time."""
+    msg = _every_tile_429(tmp_path, 8)
     assert "429 Too Many Requests: the service limits how fast tiles may be asked for" in msg
     assert "--concurrency 1" in msg and "URL may be wrong" not in msg
 
@@ -165,16 +170,7 @@ def test_a_small_area_whose_every_tile_got_only_429_gets_the_same_advice(tmp_pat
     """Input (trial37): an area of 4 tiles, each answered 429 on every attempt (fewer than the 8 that stop a
     fetch). Before: per-tile warnings, then the CLI's "no tile could be fetched", without saying to wait and
     ask one tile at a time, as the README says. Now the same FetchError as for 8 such tiles."""
-    from .tile_server import TileServer
-
-    tiles = _served()
-    wanted = sorted(tiles)[:4]
-    limited = {t: [(429, {"Retry-After": "0"}, b"slow down")] * 2 for t in wanted}
-    with TileServer(tiles, limited) as server:
-        with pytest.raises(F.FetchError) as e:
-            F.fetch_tiles(F.parse_template(server.url), wanted, tmp_path / "xyz", retries=1, backoff_s=0.01,
-                          max_wait_s=0.5, concurrency=1)
-    msg = str(e.value)
+    msg = _every_tile_429(tmp_path, 4)
     assert "answered the first 4 tiles only with HTTP 429 Too Many Requests" in msg
     assert "--concurrency 1" in msg and "was not created" in msg
 
