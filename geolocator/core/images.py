@@ -102,16 +102,26 @@ def _decode_problem(exc: BaseException, libtiff_said: str | None = None) -> str:
     return f"corrupt image data ({text})"
 
 
+def import_rasterio():
+    """The rasterio module, with the error handler of the libtiff its GDAL loads replaced
+    (libtiff_messages.install: its stray "_tiffWriteProc: ..." lines kept off stderr, for our message).
+    Every GDAL read or write takes rasterio from here. Raises ImportError where rasterio is not installed
+    (`pip install "geolocator[geotiff]"`)."""
+    import rasterio
+
+    libtiff_messages.install()
+    return rasterio
+
+
 def _rasterio():
     try:
-        import rasterio
+        rasterio = import_rasterio()
         from rasterio.errors import NotGeoreferencedWarning
     except ImportError:
         return None
     # Plain (non-geo) TIFF photos are fine to read. A process-wide filter, not catch_warnings():
     # that one swaps global state and is not safe in the decoding threads.
     warnings.filterwarnings("ignore", category=NotGeoreferencedWarning)
-    libtiff_messages.install()  # GDAL's libtiff: its stray "_tiffWriteProc: ..." lines off stderr
     return rasterio
 
 

@@ -221,8 +221,9 @@ def _quad_north_up(path: Path, overlay: Overlay, image: Path, width: int, height
     a GDAL VRT of the image carrying _quad_gcps (written once into the north-up cache), warped
     by northup.north_up_copy with GDAL's thin-plate spline through those points (GCP_TPS: exact
     at each, smooth between; GDAL 3.10's own GCP_HOMOGRAPHY method is not available)."""
-    import rasterio
-    from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
+    from ..images import import_rasterio
+
+    rasterio = import_rasterio()  # GDAL's libtiff lines kept off stderr (faults37)
     import rasterio.shutil
     from rasterio.crs import CRS
 
@@ -319,8 +320,9 @@ def _tiled_copy(path: Path, image: Path, transform) -> Path:
     Why: PIL decodes a JPEG or PNG whole for every window cut from it (images.open_image), and
     refuses one over images.DECODE_BUDGET_PIXELS (an 8192 px square Google Earth export is 67 MP);
     GDAL reads the copy's 256 px blocks under each window. Raises InputError naming `path`."""
-    import rasterio
-    from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
+    from ..images import import_rasterio
+
+    rasterio = import_rasterio()  # GDAL's libtiff lines kept off stderr (faults37)
     import rasterio.shutil
     from rasterio.crs import CRS
 

@@ -78,8 +78,9 @@ def north_up_copy(path: Path, crs, transform=None, out_dir: Path | None = None, 
 
     Raises InputError naming `path` when the geotransform places no raster (north_up_grid),
     the file cannot be read, or the copy cannot be written."""
-    import rasterio
-    from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
+    from ..images import import_rasterio
+
+    rasterio = import_rasterio()  # GDAL's libtiff lines kept off stderr (faults37)
     from rasterio.enums import ColorInterp, Compression, Resampling
     from rasterio._err import CPLE_BaseError
     from rasterio.vrt import WarpedVRT

@@ -34,7 +34,7 @@ from ..geo import (
     world_rotation_deg,
     world_rotation_negligible,
 )
-from ..images import IMAGE_SUFFIXES, MAX_PIXELS, TIFF_SUFFIXES, image_size, list_images, open_image
+from ..images import IMAGE_SUFFIXES, MAX_PIXELS, TIFF_SUFFIXES, image_size, import_rasterio, list_images, open_image
 from ..model import Tile, TileSet
 from .northup import is_north_up, north_up_copy
 from .registry import LoadOptions, Reader, keep_tiles_with_data
@@ -95,8 +95,7 @@ def _read_tiff_header(path: Path, read):
     if path.suffix.lower() not in TIFF_SUFFIXES:
         return None
     try:
-        import rasterio
-        from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
+        rasterio = import_rasterio()  # GDAL's libtiff lines kept off stderr (faults37)
     except ImportError:
         return None
     from .geotiff import open_quietly
@@ -134,10 +133,9 @@ def _tiff_band_problems(path: Path) -> tuple[str | None, bool]:
     """(images.complex_data_problem of the TIFF `path`'s bands, whether images.unmarked_alpha_band
     finds its band 4 a mask not marked alpha); (None, False) when the file cannot be read (other
     checks name that)."""
-    import rasterio
-    from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
-
     from ..images import complex_data_problem, unmarked_alpha_band
+
+    rasterio = import_rasterio()  # GDAL's libtiff lines kept off stderr (faults37)
     from .geotiff import open_quietly
 
     try:
@@ -198,8 +196,7 @@ def resample_north_up(image: Path, world: WorldFile, crs, out_dir: Path | None =
     Raises InputError naming the image when rasterio is missing or the image cannot be read.
     """
     try:
-        import rasterio
-        from ..libtiff_messages import install; install()  # GDAL libtiff lines off stderr (faults37)
+        rasterio = import_rasterio()  # GDAL's libtiff lines kept off stderr (faults37)
         from rasterio.enums import ColorInterp, Resampling
         from rasterio.warp import reproject
     except ImportError:
