@@ -239,9 +239,7 @@ def probe_video(path: Path) -> VideoInfo:
         # above the average and a rate a camera records at (r_frame_rate can be a time base's 90000 when unsure)
         densest = base if base and rate and rate < base <= 1000.0 else None
         header_duration = None
-        held = _data_end_s(path, stream, rate)
-        if held is None:  # no frame index (Matroska): its packets, when its declared size runs past the file's end
-            held = _demuxed_end_s(path, rate)
+        held = _held_s(path, stream, rate)
         if held is not None and held < duration - 1e-3:
             header_duration, duration = duration, held
         width, height = stream.codec_context.width, stream.codec_context.height
@@ -327,6 +325,23 @@ def _matroska_cut_short(path: Path) -> bool:
         return False
 
 
+def _kept(memo: dict, key: str, value):
+    """`value` kept in one of this module's per-file memos (_DEMUXED_ENDS, _FIRST_TURNS, _DECODE_TAGS) under its
+    file identity `key`, and returned. Bounded: a memo past 4096 files (a session of many videos) starts again."""
+    if len(memo) > 4096:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _held_s(path: Path, stream, rate: float | None) -> float | None:
+    """Where the data of a file cut short ends, in seconds of its footage `stream`: its frame index's
+    (_data_end_s: an MP4 whose index outlasts its data), else, with no index (Matroska), its packets' when its
+    declared size runs past the file's end (_demuxed_end_s); None for a whole file."""
+    held = _data_end_s(path, stream, rate)
+    return _demuxed_end_s(path, rate) if held is None else held
+
+
 _DEMUXED_ENDS: dict[str, float | None] = {}  # file identity (cache.file_key) -> _demuxed_end_s
 
 
@@ -366,10 +381,7 @@ def _demuxed_end_s(path: Path, rate: float | None) -> float | None:
                     end = max(0.0, float((latest - start) * tb) + step)
             finally:
                 container.close()
-    if len(_DEMUXED_ENDS) > 4096:
-        _DEMUXED_ENDS.clear()
-    _DEMUXED_ENDS[key] = end
-    return end
+    return _kept(_DEMUXED_ENDS, key, end)
 
 
 _FIRST_TURNS: dict[str, tuple[int, bool] | None] = {}  # file identity (cache.file_key) -> _first_turn
@@ -395,10 +407,7 @@ def _first_turn(container, stream, path: Path) -> tuple[int, bool] | None:
             break
     except (av.error.FFmpegError, OSError, ValueError):
         turn = (0, False)
-    if len(_FIRST_TURNS) > 4096:  # bounded: a session of many videos
-        _FIRST_TURNS.clear()
-    _FIRST_TURNS[key] = turn
-    return turn
+    return _kept(_FIRST_TURNS, key, turn)
 
 
 _DECODE_TAGS: dict[str, str] = {}  # file identity (cache.file_key) -> decode_tag
@@ -431,17 +440,13 @@ def decode_tag(path: Path) -> str:
         tag = "" if stream is first and turn == 0 and not mirror else f"|stream{index}|turn{turn}"
         tag += "|mirror" if mirror else ""  # session 37: a mirrored clip was decoded upside down (turn2) before
         rate = float(stream.average_rate) if stream.average_rate else None
-        held = _data_end_s(Path(path), stream, rate)
-        held = _demuxed_end_s(Path(path), rate) if held is None else held
+        held = _held_s(Path(path), stream, rate)
         # a file cut short: its frames past the cut were answered by its last frame (before session 36) and located,
         # and what was cached for them must not be served for the same file now (session 37)
         tag += f"|held{held:.3f}" if held is not None else ""
     finally:
         container.close()
-    if len(_DECODE_TAGS) > 4096:
-        _DECODE_TAGS.clear()
-    _DECODE_TAGS[key] = tag
-    return tag
+    return _kept(_DECODE_TAGS, key, tag)
 
 
 def sample_times(duration_s: float, every_s: float = DEFAULT_EVERY_S) -> list[float]:
