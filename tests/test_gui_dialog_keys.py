@@ -10,7 +10,6 @@ went round its cells for ever and Add Folder…, OK and Cancel were out of the k
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -21,20 +20,17 @@ from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QAction  # noqa: E402
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialogButtonBox, QScrollArea, QWidget  # noqa: E402
 
+from .dialog_probe import _Window as _ProbeWindow  # noqa: E402
+
 ROW_PX = 12  # controls whose tops differ by less share a row (a spin box beside a radio button)
 
 
-class _Window(QWidget):
-    """What the dialogs' slots read of the main window (as tests/dialog_probe.py's)."""
+class _Window(_ProbeWindow):
+    """What the dialogs' slots read of the main window (tests/dialog_probe.py's), and what About and the
+    export choosers read besides."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.queries = {}
-        self.selected = None
-        self.session = SimpleNamespace(ws=SimpleNamespace(tileset=None))
-        self.drawn_area = None
-        self.settings = SimpleNamespace(video_every_s=None, clock_zone="",
-                                        clock_zones={"/home/me/flights/second": "+01:00"})
         for name in ("act_next_pane", "act_remove", "act_cancel", "act_open_images"):  # what About reads
             setattr(self, name, QAction(name, self))
         self.chosen: list = []  # what the export items were given (nothing: each chooser is left by Esc)
