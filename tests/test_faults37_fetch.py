@@ -10,7 +10,7 @@ import pytest
 from geolocator.core.sources import fetch as F
 
 from .test_faults36_fetch import PNG, TILES, T
-from .test_leftovers36_package_commit import _full
+from .test_leftovers36_package_commit import mbtiles_disk_full
 
 
 class _Some404:
@@ -41,24 +41,8 @@ def test_the_404s_since_the_last_commit_are_kept_when_a_full_disk_stops_an_mbtil
     """Input: tiles x=0, 1 answered 404, the disk full at x=3, SQLite rolling the open transaction back.
     Before: the 404 records went with the rollback (only the tiles were put back), so the rerun asked
     for x=0 and x=1 again. Now they are put back with the tiles, with the time they were recorded."""
-    from geolocator.core.sources.mbtiles import MBTilesWriter
-
     out = tmp_path / "area.mbtiles"
-    real_put, real_meta = MBTilesWriter.put, MBTilesWriter.finish_metadata
-    full = {"on": True}
-
-    def put(self, z, x, y, data):
-        if x == 3 and full["on"]:
-            raise _full(self.db, roll_back=roll_back)
-        return real_put(self, z, x, y, data)
-
-    def finish_metadata(self):
-        if full["on"]:
-            raise _full(self.db, roll_back=True)
-        return real_meta(self)
-
-    monkeypatch.setattr(MBTilesWriter, "put", put)
-    monkeypatch.setattr(MBTilesWriter, "finish_metadata", finish_metadata)
+    full = mbtiles_disk_full(monkeypatch, roll_back=roll_back)
     with pytest.raises(F.TilesNotStored):
         _fetch(out, _Some404({0, 1}))
     with sqlite3.connect(out) as db:

@@ -23,12 +23,11 @@ def _full(db, *, roll_back: bool):
     return exc
 
 
-@pytest.mark.parametrize("roll_back", [True, False])
-def test_an_mbtiles_fetch_stopped_by_a_full_disk_keeps_the_tiles_since_its_last_commit(tmp_path, monkeypatch,
-                                                                                         roll_back):
+def mbtiles_disk_full(monkeypatch, *, roll_back: bool) -> dict:
+    """MBTilesWriter on a disk that is full from the tile at x=3 on (SQLite rolling the open transaction back
+    or not), and for close()'s own metadata writes; returns the switch: `full["on"] = False` frees the disk."""
     from geolocator.core.sources.mbtiles import MBTilesWriter
 
-    out = tmp_path / "area.mbtiles"
     real_put, real_meta = MBTilesWriter.put, MBTilesWriter.finish_metadata
     full = {"on": True}
 
@@ -44,6 +43,14 @@ def test_an_mbtiles_fetch_stopped_by_a_full_disk_keeps_the_tiles_since_its_last_
 
     monkeypatch.setattr(MBTilesWriter, "put", put)
     monkeypatch.setattr(MBTilesWriter, "finish_metadata", finish_metadata)
+    return full
+
+
+@pytest.mark.parametrize("roll_back", [True, False])
+def test_an_mbtiles_fetch_stopped_by_a_full_disk_keeps_the_tiles_since_its_last_commit(tmp_path, monkeypatch,
+                                                                                         roll_back):
+    out = tmp_path / "area.mbtiles"
+    full = mbtiles_disk_full(monkeypatch, roll_back=roll_back)
     with pytest.raises(F.TilesNotStored) as e:
         _fetch(out)  # COMMIT_EVERY_TILES (50) is more than the 6 tiles: nothing was committed before
     assert e.value.kept == 3 and f"{out} holds 3 of the area's 6 tiles" in str(e.value)
