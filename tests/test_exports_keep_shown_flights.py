@@ -18,22 +18,14 @@ os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 pytest.importorskip("pytestqt")
 pytest.importorskip("PySide6.QtWidgets")
 
-from .test_gui_clock_zone_regroup import _pred  # noqa: E402
-from .test_gui_first_hour import make_window, wait_idle  # noqa: E402
+from .test_gui_clock_zone_regroup import two_cards  # noqa: E402
+from .test_gui_first_hour import wait_idle  # noqa: E402
 
 
 def _two_clocks(qtbot, tmp_path):
     """test_gui_clock_zone_regroup's cards: A's clock Tokyo's, B's +02:00; A0 (unverified) starts A's own
     flight (extrapolated), where one clock would put it between B's and A's verified photos (interpolated)."""
-    from datetime import datetime
-
-    a, b = tmp_path / "cards" / "A", tmp_path / "cards" / "B"
-    a.mkdir(parents=True), b.mkdir(parents=True)
-    preds = ([_pred(b / f"B{i}.JPG", datetime(2026, 12, 4, 11, 0, 3 * i)) for i in range(2)]
-             + [_pred(a / f"A{i}.JPG", datetime(2026, 12, 4, 11, 0, 6 + 3 * i), verified=i > 0) for i in range(3)])
-    w = make_window(qtbot, tmp_path)
-    w._add_queries([p.query for p in preds], {})
-    w.predictions = {p.query.id: p for p in preds}
+    w, a, _ = two_cards(qtbot, tmp_path)
     assert w.set_clock_zones("+02:00", {str(a): "Asia/Tokyo"})
     wait_idle(qtbot, w)
     assert w.track_answers["A/A0.JPG"][1] == "extrapolated"  # what the list and the Results pane show

@@ -31,10 +31,9 @@ def _pred(path: Path, when: datetime, verified: bool = True) -> Prediction:
                       0.9 if verified else 0.2, status="verified" if verified else "retrieved")
 
 
-def test_a_new_clock_zone_regroups_the_flights_at_once_without_locating_again(qtbot, tmp_path, monkeypatch):
-    """Card B's clock reads 11:00:00-03, card A's 11:00:06-12, A0 unverified: read as one clock, one flight
-    in which A0 lies between verified frames (interpolated). A's clock is Tokyo's and B's +02:00 (seven
-    hours apart): A is a flight of its own, which A0 starts (extrapolated)."""
+def two_cards(qtbot, tmp_path):
+    """A window listing two cards' answers, as test_a_new_clock_zone_regroups_... reads them: card B's clock
+    11:00:00-03, card A's 11:00:06-12, A0 unverified. Returns (window, A's folder, B's folder)."""
     a, b = tmp_path / "cards" / "A", tmp_path / "cards" / "B"
     a.mkdir(parents=True), b.mkdir(parents=True)
     preds = ([_pred(b / f"B{i}.JPG", datetime(2026, 12, 4, 11, 0, 3 * i)) for i in range(2)]
@@ -42,6 +41,14 @@ def test_a_new_clock_zone_regroups_the_flights_at_once_without_locating_again(qt
     w = make_window(qtbot, tmp_path)
     w._add_queries([p.query for p in preds], {})
     w.predictions = {p.query.id: p for p in preds}
+    return w, a, b
+
+
+def test_a_new_clock_zone_regroups_the_flights_at_once_without_locating_again(qtbot, tmp_path, monkeypatch):
+    """Card B's clock reads 11:00:00-03, card A's 11:00:06-12, A0 unverified: read as one clock, one flight
+    in which A0 lies between verified frames (interpolated). A's clock is Tokyo's and B's +02:00 (seven
+    hours apart): A is a flight of its own, which A0 starts (extrapolated)."""
+    w, a, b = two_cards(qtbot, tmp_path)
     located = []
     monkeypatch.setattr(w.session.ws, "locate", lambda *args, **kw: located.append(args) or [])
     w.regroup_flights()
